@@ -1,0 +1,26 @@
+//! (Stub: the protocol work fills this in.)
+
+use crate::cx::Cx;
+use crate::engine::Next;
+use core::ops::Range;
+
+/// Stub: shows the octets as data.
+pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+
+/// Stub: shows the octets as data.
+pub fn udp_esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+
+/// Stub: shows the octets as data.
+pub fn ah(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+
+/// Stub: shows the octets as data.
+pub fn ike(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+

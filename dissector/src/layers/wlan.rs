@@ -1,0 +1,16 @@
+//! (Stub: the protocol work fills this in.)
+
+use crate::cx::Cx;
+use crate::engine::Next;
+use core::ops::Range;
+
+/// Stub: shows the octets as data.
+pub fn radiotap(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+
+/// Stub: shows the octets as data.
+pub fn ieee80211(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    super::data::data(cx, data, at)
+}
+
