@@ -45,3 +45,8 @@ impl SaTable {
         self.sas.is_empty()
     }
 }
+
+use crate::fields::FieldDef;
+
+/// Display-filter fields this module produces (STYLE §11).
+pub const FIELDS: &[FieldDef] = &[];

@@ -12,16 +12,51 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod agent_adv;
+// Core.
 pub mod auth;
 pub mod bytes;
 pub mod emit;
 pub mod error;
-pub mod esp;
-pub mod gid;
+pub mod fields;
 pub mod numbers;
 #[cfg(feature = "serde")]
 pub mod serde_hex;
 pub mod serial;
+
+// Values shared by several protocols.
+pub mod agent_adv;
+pub mod gid;
+
+// Link layers.
+pub mod ethernet;
+pub mod ieee80211;
+pub mod llc;
+pub mod radiotap;
+pub mod sll;
+pub mod vlan;
+
+// Network and transport.
+pub mod checksum;
+pub mod icmp;
+pub mod ipv4;
+pub mod ipv6;
+pub mod tcp;
+pub mod udp;
+
+// Tunnels and security.
+pub mod ah;
+pub mod esp;
+pub mod gre;
+pub mod ike;
+
+// PPP, L2TP, Mobile IPv4, MVTP.
+pub mod l2tp;
+pub mod mip;
+pub mod mvtp;
+pub mod ppp;
+
+// Whole stacks: builder and encapsulation overhead (spec MIP-7).
+pub mod overhead;
+pub mod stack;
 
 pub use error::{DecodeError, Diagnostic, EncodeError, Kind, Severity};

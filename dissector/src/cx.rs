@@ -81,6 +81,19 @@ impl<'a> Cx<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    /// Stores derived octets (a revealed hidden AVP, a reassembled datagram) and returns
+    /// their buffer id, for fields that point into them with [`Self::field_in`].
+    pub fn add_buffer(&mut self, octets: Vec<u8>) -> BufferId {
+        let id = u16::try_from(self.out.buffers.len()).unwrap_or(u16::MAX);
+        self.out.buffers.push(octets);
+        BufferId::Derived(id)
+    }
+
+    /// Adds a field whose range points into another buffer (from [`Self::add_buffer`]).
+    pub fn field_in(&mut self, buffer: BufferId, name: &'static str, range: Range<usize>, value: Value) {
+        self.out.fields.push(Field { name, buffer, range: r32(range), value, depth: self.depth });
+    }
+
     /// Convenience: an unsigned integer field.
     pub fn uint(&mut self, name: &'static str, range: Range<usize>, v: impl Into<u64>) {
         self.field(name, range, Value::U64(v.into()));

@@ -45,6 +45,9 @@ pub enum Value {
     Str(&'static str),
     /// A computed string (rare: avoid on hot paths).
     Owned(String),
+    /// Declares an always-a-list field (vectors README: `mvtp.avp.type`, …) without adding
+    /// an element, so an empty list is `[]` rather than absent. Filters and outputs skip it.
+    Empty,
 }
 
 /// One field: display-filter name, where its octets are, its value and its depth in the tree.
@@ -169,6 +172,7 @@ impl Dissection {
             Value::U64(v) => J::from(*v),
             Value::I64(v) => J::from(*v),
             Value::Bool(b) => J::Bool(*b),
+            Value::Empty => J::Null,
             _ => J::String(self.value_string(frame, f)),
         }
     }
@@ -177,7 +181,7 @@ impl Dissection {
 /// Renders `v` (whose octets are `bytes`) as text.
 pub fn render_value(v: &Value, bytes: &[u8], out: &mut String) {
     match v {
-        Value::None => {}
+        Value::None | Value::Empty => {}
         Value::U64(x) => {
             let _ = write!(out, "{x}");
         }

@@ -33,8 +33,12 @@ fn framing_proto(framing: &str) -> Proto {
 fn collect(d: &Dissection, frame: &[u8]) -> Map<String, J> {
     let mut m = Map::new();
     for f in &d.fields {
+        let entry = m.entry(f.name.to_string()).or_insert_with(|| J::Array(vec![]));
+        if f.value == dissector::Value::Empty {
+            continue; // list marker: the list exists, possibly empty
+        }
         let v = d.to_json(frame, f);
-        if let J::Array(a) = m.entry(f.name.to_string()).or_insert_with(|| J::Array(vec![])) {
+        if let J::Array(a) = entry {
             a.push(v);
         }
     }
@@ -57,8 +61,8 @@ fn check(v: &J) -> Vec<String> {
 
     for (name, want) in v["fields"].as_object().expect("fields") {
         let have = got.get(name);
-        // A listed list must be present even when empty: layers emit an empty-list marker
-        // field for it (see `Value::None` list markers in the layer docs).
+        // A listed list must be present even when empty: layers emit a `Value::Empty`
+        // marker for always-a-list fields.
         let ok = match (want, have) {
             (J::Array(w), Some(J::Array(h))) => w == h,
             (w, Some(J::Array(h))) => h.len() == 1 && &h[0] == w,
