@@ -1,0 +1,229 @@
+//! The corpus generator (see `main.rs`).
+#![forbid(unsafe_code)]
+
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::DataLink;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the public spec vectors are, relative to this crate.
+pub const VECTORS_DIR: &str = "../../shared/spec/vectors/public";
+
+/// First packet's timestamp: 2026-01-01T00:00:00Z; one second between packets.
+const EPOCH: u64 = 1_767_225_600;
+
+/// One vector as a packet: link type, frame octets, name.
+pub struct VectorPacket {
+    /// pcap link type.
+    pub linktype: u32,
+    /// The frame.
+    pub frame: Vec<u8>,
+    /// The vector's file name without `.json`.
+    pub name: String,
+    /// Octets this generator put in front of the vector's `hex` (offsets shift by this).
+    pub wrapper_len: usize,
+}
+
+/// Reads every vector (sorted by file name).
+pub fn read_vectors(dir: &Path) -> Result<Vec<(String, Value)>, String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok((name, v))
+        })
+        .collect()
+}
+
+/// The Internet checksum (RFC 1071) of `parts` concatenated.
+fn inet_checksum(parts: &[&[u8]]) -> u16 {
+    let mut sum = 0u32;
+    let mut odd: Option<u8> = None;
+    for p in parts {
+        for &b in *p {
+            match odd.take() {
+                Some(h) => sum += u32::from(u16::from_be_bytes([h, b])),
+                None => odd = Some(b),
+            }
+        }
+    }
+    if let Some(h) = odd {
+        sum += u32::from(u16::from_be_bytes([h, 0]));
+    }
+    while sum >> 16 != 0 {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// IPv4 header (20 octets, DF clear) + payload, checksums filled.
+fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, ttl: u8, payload: &[u8]) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16;
+    let mut h = vec![0x45, 0, 0, 0, 0, 1, 0, 0, ttl, proto, 0, 0];
+    h[2..4].copy_from_slice(&total.to_be_bytes());
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    let c = inet_checksum(&[&h]);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    h.extend_from_slice(payload);
+    h
+}
+
+/// UDP datagram with its checksum over the IPv4 pseudo-header.
+fn udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let len = (8 + payload.len()) as u16;
+    let mut u = Vec::with_capacity(usize::from(len));
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&len.to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    let pseudo = [&src[..], &dst[..], &[0, 17], &len.to_be_bytes()[..]].concat();
+    let c = match inet_checksum(&[&pseudo, &u]) {
+        0 => 0xFFFF,
+        c => c,
+    };
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    u
+}
+
+/// Wraps one vector's octets as the vectors README says for its framing.
+pub fn wrap(framing: &str, octets: &[u8]) -> Result<(u32, Vec<u8>, usize), String> {
+    const LAC: [u8; 4] = [192, 0, 2, 10];
+    const LNS: [u8; 4] = [203, 0, 113, 5];
+    const MN: [u8; 4] = [198, 51, 100, 77];
+    const HA: [u8; 4] = [203, 0, 113, 20];
+    const AGENT: [u8; 4] = [198, 51, 100, 20];
+    Ok(match framing {
+        "ethernet" => (1, octets.to_vec(), 0),
+        "ieee80211" => (105, octets.to_vec(), 0),
+        "radiotap" => (127, octets.to_vec(), 0),
+        "ipv4" => (228, octets.to_vec(), 0),
+        "mvtp" => {
+            // Ethernet II to the MVTP multicast address, EtherType 0x88B5; no padding, so the
+            // frame of spec §2.1 is exactly the vector's octets.
+            let mut f = vec![0x03, 0x4d, 0x56, 0x54, 0x50, 0x00, 0x00, 0x21, 0x6a, 0x4b, 0x1c, 0x2d, 0x88, 0xb5];
+            f.extend_from_slice(octets);
+            (1, f, 14)
+        }
+        "l2tp" => (228, ipv4(LAC, LNS, 17, 64, &udp(LAC, LNS, 1701, 1701, octets)), 28),
+        "mip" => (228, ipv4(MN, HA, 17, 64, &udp(MN, HA, 434, 434, octets)), 28),
+        "icmp" => (228, ipv4(AGENT, [224, 0, 0, 1], 1, 1, octets), 20),
+        other => return Err(format!("unknown framing {other:?}")),
+    })
+}
+
+/// Every vector as a packet.
+pub fn vector_packets(vectors: &[(String, Value)]) -> Result<Vec<VectorPacket>, String> {
+    vectors
+        .iter()
+        .map(|(name, v)| {
+            let framing = v["framing"].as_str().ok_or_else(|| format!("{name}: no framing"))?;
+            let octets = hex::decode(v["hex"].as_str().unwrap_or_default()).map_err(|e| format!("{name}: {e}"))?;
+            let (linktype, frame, wrapper_len) = wrap(framing, &octets)?;
+            Ok(VectorPacket { linktype, frame, name: name.clone(), wrapper_len })
+        })
+        .collect()
+}
+
+/// The union of the vectors' `keys` objects.
+pub fn merged_keys(vectors: &[(String, Value)]) -> Value {
+    let mut out = Map::new();
+    for (_, v) in vectors {
+        let Some(keys) = v.get("keys").and_then(Value::as_object) else { continue };
+        for (kind, val) in keys {
+            match val {
+                Value::Array(entries) => {
+                    let list = out.entry(kind.clone()).or_insert_with(|| Value::Array(vec![]));
+                    if let Value::Array(l) = list {
+                        for e in entries {
+                            if !l.contains(e) {
+                                l.push(e.clone());
+                            }
+                        }
+                    }
+                }
+                other => {
+                    out.insert(kind.clone(), other.clone());
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Writes a pcapng with one interface per link type, in first-use order.
+pub fn write_pcapng(packets: &[VectorPacket]) -> Result<Vec<u8>, String> {
+    let mut w = PcapNgWriter::new(Vec::new()).map_err(|e| e.to_string())?;
+    let mut ifaces: Vec<u32> = Vec::new();
+    for (i, p) in packets.iter().enumerate() {
+        let id = match ifaces.iter().position(|&l| l == p.linktype) {
+            Some(id) => id,
+            None => {
+                ifaces.push(p.linktype);
+                let mut idb = InterfaceDescriptionBlock::new(DataLink::from(p.linktype), 0xFFFF);
+                idb.options.push(InterfaceDescriptionOption::IfName(Cow::Owned(format!("link{}", p.linktype))));
+                // pcap-file writes EPB timestamps in nanoseconds: say so (if_tsresol = 10^-9).
+                idb.options.push(InterfaceDescriptionOption::IfTsResol(9));
+                w.write_pcapng_block(idb).map_err(|e| e.to_string())?;
+                ifaces.len() - 1
+            }
+        };
+        let epb = EnhancedPacketBlock {
+            interface_id: id as u32,
+            timestamp: Duration::from_secs(EPOCH + i as u64),
+            original_len: p.frame.len() as u32,
+            data: Cow::Borrowed(&p.frame),
+            options: vec![EnhancedPacketOption::Comment(Cow::Owned(p.name.clone()))],
+        };
+        w.write_pcapng_block(epb).map_err(|e| e.to_string())?;
+    }
+    Ok(w.into_inner())
+}
+
+/// The files of the corpus: (file name, contents).
+pub fn build(vectors_dir: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    let vectors = read_vectors(vectors_dir)?;
+    let packets = vector_packets(&vectors)?;
+    let pcap = write_pcapng(&packets)?;
+    let mut keys = serde_json::to_vec_pretty(&merged_keys(&vectors)).map_err(|e| e.to_string())?;
+    keys.push(b'\n');
+    Ok(vec![("spec-vectors.pcapng", pcap), ("spec-vectors.keys.json", keys)])
+}
+
+/// Writes the corpus into `out`.
+pub fn generate(vectors_dir: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    build(vectors_dir)?
+        .into_iter()
+        .map(|(name, bytes)| {
+            let p = out.join(name);
+            std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok(p)
+        })
+        .collect()
+}
+
+/// Compares a fresh build with the files in `dir`.
+pub fn check(vectors_dir: &Path, dir: &Path) -> Result<(), String> {
+    for (name, bytes) in build(vectors_dir)? {
+        let p = dir.join(name);
+        let have = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if have != bytes {
+            return Err(format!("{} differs from a fresh generation: run `cargo run -p corpus -- generate`", p.display()));
+        }
+    }
+    Ok(())
+}
