@@ -5,6 +5,7 @@
 //! the outputs, the conformance engine, the TUI and replay consume.
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod cx;
 pub mod engine;
 pub mod keys;

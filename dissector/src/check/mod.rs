@@ -1,0 +1,6 @@
+//! The conformance engine (`mvtp check`): judges a capture against every clause of the
+//! spec. This module holds the rule catalogue; the evaluation engine builds on it.
+
+pub mod catalogue;
+
+pub use catalogue::{Rule, Scope, CATALOGUE};
