@@ -5,12 +5,14 @@
 //! the outputs, the conformance engine, the TUI and replay consume.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod check;
 pub mod cx;
 pub mod engine;
 pub mod keys;
 pub mod layers;
 pub mod model;
+pub mod stats;
 
 pub use cx::Cx;
 pub use engine::{Config, Dissector, Next, Proto};

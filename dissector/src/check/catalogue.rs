@@ -55,7 +55,7 @@ const fn r(id: &'static str, severity: Severity, scope: Scope, text: &'static st
     Rule { id, severity, scope, text, needs }
 }
 
-use Scope::{Decoder, Definition, NotObservable, Packet, Stateful};
+use Scope::{Decoder, Definition, Packet, Stateful};
 use Severity::{Error as E, Info as I, Warning as W};
 
 /// Every rule, in spec order, then the RFC checks.
