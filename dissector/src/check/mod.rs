@@ -2,5 +2,7 @@
 //! spec. This module holds the rule catalogue; the evaluation engine builds on it.
 
 pub mod catalogue;
+pub mod engine;
 
 pub use catalogue::{Rule, Scope, CATALOGUE};
+pub use engine::{CheckConfig, Checker, Finding, Report};
