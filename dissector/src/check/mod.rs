@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod engine;
+pub mod report;
 
 pub use catalogue::{Rule, Scope, CATALOGUE};
 pub use engine::{CheckConfig, Checker, Finding, Report};
