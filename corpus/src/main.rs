@@ -44,8 +44,32 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Some("bench-capture") => {
+            // `corpus bench-capture OUT.pcap N`: the large mixed capture of the read benchmark.
+            let (Some(out), n) = (args.get(1), args.get(2).and_then(|n| n.parse().ok()).unwrap_or(400_000)) else {
+                eprintln!("usage: corpus bench-capture OUT.pcap [N]");
+                return ExitCode::from(2);
+            };
+            let file = match std::fs::File::create(out) {
+                Ok(f) => std::io::BufWriter::new(f),
+                Err(e) => {
+                    eprintln!("corpus: {out}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match corpus::write_bench_capture(&vectors, n, file) {
+                Ok(t) => {
+                    println!("wrote {out}: {n} packets cycling through {t} templates");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("corpus: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: corpus generate [DIR] | corpus check");
+            eprintln!("usage: corpus generate [DIR] | corpus check | corpus bench-capture OUT.pcap [N]");
             ExitCode::from(2)
         }
     }
