@@ -1,0 +1,34 @@
+//! # mvtp agents
+//!
+//! Deterministic reference endpoints of MVTP v1 (`../shared/spec/mvtp-v1.md` §4–§6) in a
+//! sans-IO style: a [`Client`], a foreign agent ([`Fa`]) and a [`Server`] are state
+//! machines that take an [`Event`] and the caller's clock ([`Time`], milliseconds) and
+//! return the [`Action`]s to perform — send a PDU on an interface to an address, set or
+//! cancel a timer, tell the higher layer something. They open no socket, read no clock
+//! and draw randomness only from the seeded [`Rng`] given to them, so one seed and one
+//! event schedule always give the same run: a simulator, replay responders and
+//! `mvtp agent` can all drive them.
+//!
+//! Every agent has fault-injection knobs ([`ClientFault`], [`FaFault`], [`ServerFault`]),
+//! all off by default, that break one rule each so that a simulator can produce a failing
+//! capture for every clause.
+//!
+//! [`harness`] wires agents together in memory (used by the tests and usable by others).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod common;
+pub mod fa;
+pub mod harness;
+pub mod msg;
+pub mod server;
+
+
+pub use common::{
+    Action, Addr, Event, Faults, Iface, Indication, Packet, Rng, Rx, Time, Timer, Tx,
+};
+
+pub use msg::{AuthAvp, AuthKind, Body, Msg, Reg};
+
