@@ -20,6 +20,8 @@ pub struct Cx<'a> {
     pub(crate) config: &'a Config,
     /// Original (wire) length of the frame minus captured length: >0 when truncated by snaplen.
     pub(crate) missing: usize,
+    pub(crate) reassembly: &'a mut crate::reassembly::Reassembler,
+    pub(crate) now: f64,
 }
 
 impl<'a> Cx<'a> {
@@ -41,6 +43,13 @@ impl<'a> Cx<'a> {
     /// Octets of the packet the snaplen cut off (0 for a whole packet).
     pub fn missing(&self) -> usize {
         self.missing
+    }
+
+    /// Adds an IPv4 fragment to the capture's reassembly state (RFC 791 §3.2). On
+    /// `Complete`, the IPv4 layer continues in a derived buffer holding the whole payload:
+    /// `Next::Buffer(payload, Box::new(Next::Ip(proto, 0..len)))`.
+    pub fn reassemble_ipv4(&mut self, key: crate::reassembly::Key, offset: usize, more: bool, data: &[u8]) -> crate::reassembly::Outcome {
+        self.reassembly.add(self.now, key, offset, more, data)
     }
 
     /// Starts a new layer covering `range` of the current buffer.

@@ -137,6 +137,10 @@ pub struct Dissector {
     pub config: Config,
     /// Keys.
     pub keys: Keys,
+    /// IPv4 fragment reassembly state (cross-packet, bounded).
+    pub reassembly: crate::reassembly::Reassembler,
+    /// Capture time of the packet being dissected, seconds (see [`Self::set_time`]).
+    now: f64,
 }
 
 impl Default for Dissector {
@@ -148,7 +152,12 @@ impl Default for Dissector {
 impl Dissector {
     /// A dissector with this configuration and these keys.
     pub fn new(config: Config, keys: Keys) -> Self {
-        Self { config, keys }
+        Self { config, keys, reassembly: Default::default(), now: 0.0 }
+    }
+
+    /// Sets the capture time (seconds) of the next packet: fragment timeouts count in it.
+    pub fn set_time(&mut self, seconds: f64) {
+        self.now = seconds;
     }
 
     /// The decoder a pcap link type starts with, if supported.
@@ -216,7 +225,16 @@ impl Dissector {
                 BufferId::Frame => None,
             };
             let data = derived.as_deref().unwrap_or(data);
-            let mut cx = Cx { out, buffer, depth: 0, keys: &self.keys, config: &self.config, missing };
+            let mut cx = Cx {
+                out,
+                buffer,
+                depth: 0,
+                keys: &self.keys,
+                config: &self.config,
+                missing,
+                reassembly: &mut self.reassembly,
+                now: self.now,
+            };
             if steps > MAX_DEPTH {
                 let e = DecodeError::new(Kind::Unsupported, "frame", range.start, format!("more than {MAX_DEPTH} nested layers"));
                 cx.stop_at(0, e);

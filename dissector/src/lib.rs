@@ -12,6 +12,7 @@ pub mod engine;
 pub mod keys;
 pub mod layers;
 pub mod model;
+pub mod reassembly;
 pub mod stats;
 
 pub use cx::Cx;
