@@ -76,7 +76,7 @@ impl Reassembler {
         if end > MAX_PAYLOAD {
             return Outcome::Invalid("fragment ends beyond 65,535 octets");
         }
-        if more && data.len() % 8 != 0 {
+        if more && !data.len().is_multiple_of(8) {
             return Outcome::Invalid("a non-final fragment's length is not a multiple of 8");
         }
         if !self.partial.contains_key(&key) && self.partial.len() >= MAX_DATAGRAMS {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// MVTP numbers as the `mvtp.*` fields carry them (spec §2.1, §2.2, §2.4, §2.5).
-mod mv {
+pub(crate) mod mv {
     pub const FAA: u64 = 1;
     pub const FAS: u64 = 2;
     pub const DATA: u64 = 3;
@@ -136,29 +136,29 @@ pub struct Summary {
 
 /// One MVTP PDU as the rules see it.
 #[derive(Debug, Clone, Default)]
-struct Pdu {
-    ty: u64,
-    leid: u64,
-    cid: Option<u64>,
-    ident: Option<[u8; 8]>,
-    reset: bool,
-    roam: bool,
-    code: u64,
-    lifetime: u64,
-    encap: Option<u64>,
-    gid: Option<String>,
-    avps: Vec<u64>,
-    payload_len: u64,
-    auth_failed: bool,
+pub(crate) struct Pdu {
+    pub(crate) ty: u64,
+    pub(crate) leid: u64,
+    pub(crate) cid: Option<u64>,
+    pub(crate) ident: Option<[u8; 8]>,
+    pub(crate) reset: bool,
+    pub(crate) roam: bool,
+    pub(crate) code: u64,
+    pub(crate) lifetime: u64,
+    pub(crate) encap: Option<u64>,
+    pub(crate) gid: Option<String>,
+    pub(crate) avps: Vec<u64>,
+    pub(crate) payload_len: u64,
+    pub(crate) auth_failed: bool,
     /// VPN Mobility Agent Advertisement sequence number (MV-FAA).
-    agent_seq: Option<u64>,
+    pub(crate) agent_seq: Option<u64>,
     /// Data-link source / destination (Ethernet or 802.11 SA/DA).
-    mac_src: Option<[u8; 6]>,
-    mac_dst: Option<[u8; 6]>,
+    pub(crate) mac_src: Option<[u8; 6]>,
+    pub(crate) mac_dst: Option<[u8; 6]>,
     /// IP/GRE framing: outer IPv4 source / destination.
-    ip_src: Option<[u8; 4]>,
-    ip_dst: Option<[u8; 4]>,
-    offset: usize,
+    pub(crate) ip_src: Option<[u8; 4]>,
+    pub(crate) ip_dst: Option<[u8; 4]>,
+    pub(crate) offset: usize,
 }
 
 impl Pdu {
@@ -212,7 +212,7 @@ impl Pdu {
         self.ident.map(|i| u32::from_be_bytes([i[4], i[5], i[6], i[7]]))
     }
 
-    fn endpoints(&self) -> Vec<String> {
+    pub(crate) fn endpoints(&self) -> Vec<String> {
         let mut v = Vec::new();
         if let (Some(s), Some(d)) = (self.ip_src, self.ip_dst) {
             v.push(std::net::Ipv4Addr::from(s).to_string());
@@ -225,7 +225,7 @@ impl Pdu {
     }
 }
 
-fn mac_str(m: [u8; 6]) -> String {
+pub(crate) fn mac_str(m: [u8; 6]) -> String {
     format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
 }
 
@@ -267,8 +267,10 @@ struct Conn {
 
 /// The conformance engine.
 pub struct Checker {
-    cfg: CheckConfig,
+    pub(crate) cfg: CheckConfig,
     findings: Vec<Finding>,
+    pub(crate) l2tp: super::l2tp_rules::L2tpState,
+    pub(crate) rfc5265: super::mip_rules::MipState,
     packets: u64,
     pending: HashMap<(u64, u32), PendingRrq>,
     records: HashMap<String, Record>,
@@ -286,6 +288,8 @@ impl Checker {
         Self {
             cfg,
             findings: Vec::new(),
+            l2tp: Default::default(),
+            rfc5265: Default::default(),
             packets: 0,
             pending: HashMap::new(),
             records: HashMap::new(),
@@ -303,7 +307,7 @@ impl Checker {
         &self.findings
     }
 
-    fn report(&mut self, rule_id: &'static str, frame: u64, related: Vec<u64>, offset: Option<usize>, endpoints: Vec<String>, message: String) {
+    pub(crate) fn report(&mut self, rule_id: &'static str, frame: u64, related: Vec<u64>, offset: Option<usize>, endpoints: Vec<String>, message: String) {
         if self.cfg.skip.iter().any(|s| s == rule_id) {
             return;
         }
@@ -312,7 +316,7 @@ impl Checker {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn report_sev(&mut self, rule_id: &'static str, sev: Severity, frame: u64, related: Vec<u64>, offset: Option<usize>, endpoints: Vec<String>, message: String) {
+    pub(crate) fn report_sev(&mut self, rule_id: &'static str, sev: Severity, frame: u64, related: Vec<u64>, offset: Option<usize>, endpoints: Vec<String>, message: String) {
         if self.cfg.skip.iter().any(|s| s == rule_id) {
             return;
         }
@@ -332,6 +336,10 @@ impl Checker {
         for l in layers(d, frame, "mip") {
             self.mip_packet(number, l);
         }
+        for l in layers(d, frame, "l2tp") {
+            self.l2tp_packet(number, ts, l);
+        }
+        self.rfc5265_packet(number, ts, d, frame);
         if ts - self.last_sweep > 60.0 {
             self.sweep(ts);
         }
@@ -352,6 +360,15 @@ impl Checker {
 
     fn mvtp(&mut self, number: u64, ts: f64, p: &Pdu, l: LayerRef<'_>) {
         self.packet_rules(number, p, l);
+        // SEC-1: the SPI's high half names the connection (LEID) of the MVTP PDU inside.
+        if let (Some(esp_leid), Some(spi)) = (l.uint("mvtp.esp.leid"), l.outer("esp").and_then(|e| e.uint("esp.spi"))) {
+            if p.ty != mv::FAA && p.ty != mv::FAS && esp_leid != p.leid {
+                self.report("SEC-1", number, vec![], Some(p.offset + 4), p.endpoints(), format!("ESP SPI {spi:#010x} carries LEID {esp_leid} in its high half, but the MVTP PDU inside belongs to LEID {}", p.leid));
+            }
+        }
+        if p.ty == mv::RRQ && p.encap == Some(mv::ENCAP_PPP) && p.ip_src.is_none() {
+            self.gateway_rrq(number, ts, p);
+        }
         match p.ty {
             mv::FAA => self.faa(number, p),
             mv::FAS => {
@@ -520,6 +537,11 @@ impl Checker {
                 }
             }
         }
+        if let (Some(r), 0) = (&req, p.code) {
+            if r.pdu.encap == Some(mv::ENCAP_PPP) {
+                self.gateway_rrp(number, r.frame, &r.pdu, p);
+            }
+        }
         self.relay_rrp(p, ts);
     }
 
@@ -645,7 +667,8 @@ impl Checker {
 /// Packet and stateful rules this engine evaluates today.
 pub const IMPLEMENTED: &[&str] = &[
     "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "PROC-2", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
-    "PROC-7", "PROC-11", "PROC-13", "MIP-1", "MIP-6",
+    "PROC-7", "PROC-11", "PROC-13", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-6",
+    "RFC2661-5.8", "RFC5944-3.4",
 ];
 
 #[cfg(test)]
@@ -882,6 +905,6 @@ mod tests {
         assert!(r.findings.is_empty());
         assert!(r.not_evaluated.iter().any(|n| n.rule == "PROC-7" && n.reason.contains("skipped")));
         assert!(r.not_evaluated.iter().any(|n| n.rule == "AUTH-5" && n.reason.contains("no keys")));
-        assert!(r.not_evaluated.iter().any(|n| n.rule == "MIP-2"), "unimplemented stateful rules are listed, never silently passed");
+        assert!(r.not_evaluated.iter().any(|n| n.rule == "PROC-15"), "unimplemented stateful rules are listed, never silently passed");
     }
 }

@@ -3,6 +3,10 @@
 
 pub mod catalogue;
 pub mod engine;
+mod l2tp_rules;
+mod mip_rules;
+#[cfg(test)]
+mod testutil;
 pub mod report;
 
 pub use catalogue::{Rule, Scope, CATALOGUE};

@@ -1,0 +1,205 @@
+//! RFC 5265 inside/outside state per mobile node (spec §8: MIP-2, MIP-3) and the Mobile IPv4
+//! reply lifetime rule (RFC 5944 §3.4).
+//!
+//! An **interface** is the mobile node's 802 address on the captured link (learnt from the
+//! source of its Registration Requests); the node is **inside** on it after a registration
+//! sent directly (not through ESP) whose accepted reply carried TNC, until a registration
+//! there fails. **Plaintext user data** is an IPv4 packet to or from that address with no
+//! ESP layer (protocol 50 or UDP 4500) and that is not Mobile IP control (UDP 434 message
+//! types other than Tunnel Data), IKE (UDP 500), ARP, DHCP or ICMP router discovery. Choice
+//! where the spec is silent: RFC 3519 Tunnel Data on UDP 434 carries user packets, so it
+//! counts as user data, not as Mobile IP control.
+
+use super::engine::{mac_str, Checker};
+use crate::access::{all_layers, layers, LayerRef};
+use crate::model::{Dissection, Value};
+use std::collections::HashMap;
+
+/// Mobile IPv4 message types (RFC 5944, RFC 3519).
+mod mip {
+    pub const RRQ: u64 = 1;
+    pub const RRP: u64 = 3;
+    pub const TUNNEL_DATA: u64 = 4;
+    /// Codes 0 and 1 accept a registration.
+    pub const ACCEPTED_MAX: u64 = 1;
+}
+
+/// Ports whose traffic is not user data (spec §8).
+const CONTROL_PORTS: [u64; 5] = [500, 4500, 67, 68, 434];
+/// ICMP router discovery types.
+const ICMP_RD: [u64; 2] = [9, 10];
+
+#[derive(Debug, Clone)]
+struct Request {
+    frame: u64,
+    life: u64,
+    mac: Option<[u8; 6]>,
+    via_esp: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Inside {
+    last_reply: f64,
+    reply_frame: u64,
+}
+
+/// State of the RFC 5265 rules.
+#[derive(Debug, Default)]
+pub(crate) struct MipState {
+    requests: HashMap<u32, Request>,
+    /// Interfaces of mobile nodes: true once the node registered there.
+    nodes: HashMap<[u8; 6], Option<Inside>>,
+}
+
+fn outer_mac(l: &LayerRef<'_>, name: &str) -> Option<[u8; 6]> {
+    let eth = l.outer("eth")?;
+    match eth.get(name)?.value {
+        Value::Mac(m) => Some(m),
+        _ => None,
+    }
+}
+
+impl Checker {
+    pub(crate) fn rfc5265_packet(&mut self, number: u64, ts: f64, d: &Dissection, frame: &[u8]) {
+        for l in layers(d, frame, "mip") {
+            self.mip_registration(number, ts, l);
+        }
+        self.plaintext(number, ts, d, frame);
+    }
+
+    fn mip_registration(&mut self, number: u64, ts: f64, l: LayerRef<'_>) {
+        let Some(ty) = l.uint("mip.type") else { return };
+        let Some(low) = l.bytes("mip.ident").filter(|b| b.len() == 8).map(|b| u32::from_be_bytes([b[4], b[5], b[6], b[7]])) else { return };
+        let via_esp = l.outer("esp").is_some();
+        if ty == mip::RRQ {
+            let mac = outer_mac(&l, "eth.src");
+            if let (Some(m), false) = (mac, via_esp) {
+                self.rfc5265.nodes.entry(m).or_insert(None);
+            }
+            self.rfc5265.requests.insert(low, Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp });
+        } else if ty == mip::RRP {
+            let Some(req) = self.rfc5265.requests.get(&low).cloned() else { return };
+            let code = l.uint("mip.code").unwrap_or(0);
+            let life = l.uint("mip.life").unwrap_or(0);
+            let at = l.d.layers[l.index].range.start as usize;
+            if code <= mip::ACCEPTED_MAX && life > req.life {
+                self.report("RFC5944-3.4", number, vec![req.frame], Some(at + 2), vec![], format!("Registration Reply grants lifetime {life} s, more than the {} s requested", req.life));
+            }
+            if let (Some(m), false) = (req.mac, req.via_esp) {
+                let inside = if code <= mip::ACCEPTED_MAX && l.get("mip.tnc").is_some() {
+                    Some(Inside { last_reply: ts, reply_frame: number })
+                } else if code > mip::ACCEPTED_MAX {
+                    None
+                } else {
+                    // Accepted without TNC: a home agent without RFC 5265; stay outside [MIP-5].
+                    None
+                };
+                self.rfc5265.nodes.insert(m, inside);
+            }
+        }
+    }
+
+    /// MIP-2 / MIP-3 on packets to or from a known mobile node's interface.
+    fn plaintext(&mut self, number: u64, ts: f64, d: &Dissection, frame: &[u8]) {
+        if self.rfc5265.nodes.is_empty() {
+            return;
+        }
+        let mut ls = all_layers(d, frame);
+        let Some(eth) = ls.find(|l| l.proto() == "eth") else { return };
+        let (src, dst) = (eth.get("eth.src"), eth.get("eth.dst"));
+        let mac_of = |f: Option<&crate::model::Field>| match f.map(|f| &f.value) {
+            Some(Value::Mac(m)) => Some(*m),
+            _ => None,
+        };
+        let node = [mac_of(src), mac_of(dst)].into_iter().flatten().find(|m| self.rfc5265.nodes.contains_key(m));
+        let Some(node) = node else { return };
+        if !d.has_proto("ip") || d.has_proto("esp") {
+            return;
+        }
+        for l in all_layers(d, frame) {
+            match l.proto() {
+                "udp" => {
+                    let ports = [l.uint("udp.srcport"), l.uint("udp.dstport")];
+                    let control = ports.iter().flatten().any(|p| CONTROL_PORTS.contains(p));
+                    let tunnel_data = layers(d, frame, "mip").any(|m| m.uint("mip.type") == Some(mip::TUNNEL_DATA));
+                    if control && !tunnel_data {
+                        return;
+                    }
+                }
+                "icmp" if l.uint("icmp.type").is_some_and(|t| ICMP_RD.contains(&t)) => return,
+                "arp" => return,
+                _ => {}
+            }
+        }
+        let state = self.rfc5265.nodes.get(&node).copied().flatten();
+        let who = vec![mac_str(node)];
+        match state {
+            None => self.report("MIP-2", number, vec![], None, who, format!("plaintext user data to/from mobile node {} which is not inside on this interface (no accepted registration with TNC sent directly here)", mac_str(node))),
+            Some(i) if ts - i.last_reply > self.cfg.t_monitor => self.report(
+                "MIP-3",
+                number,
+                vec![i.reply_frame],
+                None,
+                who,
+                format!("plaintext user data {:.0} s after the last successful registration of {} (T_MONITOR {} s)", ts - i.last_reply, mac_str(node), self.cfg.t_monitor),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{run, Pkt};
+    use super::super::CheckConfig;
+
+    const MN: [u8; 6] = [0, 0x21, 0x6a, 0, 0, 1];
+    const GW: [u8; 6] = [0, 0x1e, 0x49, 0, 0, 2];
+    const MN_IP: [u8; 4] = [10, 1, 5, 23];
+    const IHA: [u8; 4] = [10, 1, 0, 1];
+
+    fn reg(ident: u8, life: u64) -> Pkt {
+        Pkt::new().eth_ip(MN, GW, MN_IP, IHA, 17).udp(434, 434).layer("mip").u("mip.type", 1).u("mip.life", life).b("mip.t", false).bytes("mip.ident", &[0, 0, 0, 0, 0, 0, 0, ident])
+    }
+
+    fn reply(ident: u8, code: u64, life: u64, tnc: bool) -> Pkt {
+        let p = Pkt::new().eth_ip(GW, MN, IHA, MN_IP, 17).udp(434, 434).layer("mip").u("mip.type", 3).u("mip.code", code).u("mip.life", life).bytes("mip.ident", &[0, 0, 0, 9, 0, 0, 0, ident]);
+        if tnc {
+            p.u("mip.tnc", 149).u("mip.tnc.subtype", 0)
+        } else {
+            p
+        }
+    }
+
+    fn user_data(from_mn: bool) -> Pkt {
+        let (a, b, s, d) = if from_mn { (MN, GW, MN_IP, [10, 1, 80, 80]) } else { (GW, MN, [10, 1, 80, 80], MN_IP) };
+        Pkt::new().eth_ip(a, b, s, d, 17).udp(50123, 33434)
+    }
+
+    fn esp() -> Pkt {
+        Pkt::new().eth_ip(MN, GW, MN_IP, [203, 0, 113, 30], 50).layer("esp").u("esp.spi", 1)
+    }
+
+    #[test]
+    fn mip_2_plaintext_only_inside() {
+        let pkts = vec![
+            (0.0, reg(1, 300)),
+            (0.1, reply(1, 0, 300, false)), // accepted without TNC: outside
+            (0.2, user_data(true)),         // MIP-2
+            (0.3, esp()),                   // protected: fine
+            (1.0, reg(2, 300)),
+            (1.1, reply(2, 0, 300, true)), // inside now
+            (1.2, user_data(false)),       // fine
+            (2.0, reg(3, 300)),
+            (2.1, reply(3, 130, 0, false)), // failed: outside again
+            (2.2, user_data(true)),         // MIP-2
+        ];
+        assert_eq!(run(Default::default(), pkts), vec![("MIP-2", 3), ("MIP-2", 10)]);
+    }
+
+    #[test]
+    fn mip_3_t_monitor_and_rfc5944_lifetime() {
+        let pkts = vec![(0.0, reg(1, 300)), (0.1, reply(1, 0, 600, true)), (30.0, user_data(true)), (61.0, user_data(true))];
+        assert_eq!(run(CheckConfig { t_monitor: 60.0, ..Default::default() }, pkts), vec![("RFC5944-3.4", 2), ("MIP-3", 4)]);
+    }
+}
