@@ -98,10 +98,10 @@ pub enum Event {
     /// The higher layer asks for a connection (client).
     Connect,
     /// The higher layer sends data: the client on its connection; the server to the
-    /// client with this Local Endpoint ID.
+    /// client with this Global Endpoint ID.
     SendData {
-        /// Server only: the client's Local Endpoint ID; ignored by a client.
-        leid: u16,
+        /// Server only: the client's Global Endpoint ID; ignored by a client.
+        peer: Option<Gid>,
         /// MV-DATA payload.
         payload: Vec<u8>,
     },
@@ -143,6 +143,8 @@ pub enum Indication {
     Data {
         /// The Local Endpoint ID it came with.
         leid: u16,
+        /// Server only: the client's Global Endpoint ID.
+        gid: Option<Gid>,
         /// The payload.
         payload: Vec<u8>,
     },

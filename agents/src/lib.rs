@@ -26,9 +26,12 @@ pub mod msg;
 pub mod server;
 
 
+pub use client::{Client, ClientConfig, ClientFault, ClientState};
 pub use common::{
     Action, Addr, Event, Faults, Iface, Indication, Packet, Rng, Rx, Time, Timer, Tx,
 };
 
+pub use fa::{Fa, FaConfig, FaFault};
+pub use server::{Server, ServerConfig, ServerFault};
 pub use msg::{AuthAvp, AuthKind, Body, Msg, Reg};
 

@@ -10,6 +10,12 @@ use std::net::Ipv4Addr;
 pub mod code {
     /// Registration accepted.
     pub const ACCEPTED: u8 = 0;
+    /// First FA denial code.
+    pub const FA_DENIAL_FIRST: u8 = 64;
+    /// Last code of the FA denial range.
+    pub const FA_DENIAL_LAST: u8 = 127;
+    /// Denied by FA: insufficient resources.
+    pub const FA_INSUFFICIENT_RESOURCES: u8 = 66;
     /// Denied by FA: client failed authentication [AUTH-5].
     pub const FA_CLIENT_AUTH: u8 = 67;
     /// Denied by FA: poorly formed request [AVP-4].
