@@ -59,7 +59,10 @@ impl IcmpType {
 
     /// True for the error messages that quote an IP header and 8 octets (RFC 792).
     pub const fn is_error(self) -> bool {
-        matches!(self, Self::DEST_UNREACHABLE | Self::SOURCE_QUENCH | Self::REDIRECT | Self::TIME_EXCEEDED | Self::PARAMETER_PROBLEM)
+        matches!(
+            self,
+            Self::DEST_UNREACHABLE | Self::SOURCE_QUENCH | Self::REDIRECT | Self::TIME_EXCEEDED | Self::PARAMETER_PROBLEM
+        )
     }
 
     /// A name for summaries.
@@ -248,8 +251,9 @@ impl<'a> RouterAdvView<'a> {
         let need = n * usize::from(size) * 4;
         let entries_end = HEADER_LEN + need;
         if buf.len() < entries_end {
-            return Err(DecodeError::truncated("icmp.num_addrs", field::NUM_ADDRS, need, buf.len() - HEADER_LEN)
-                .clause("RFC1256-3"));
+            return Err(
+                DecodeError::truncated("icmp.num_addrs", field::NUM_ADDRS, need, buf.len() - HEADER_LEN).clause("RFC1256-3")
+            );
         }
         Ok(Self { buf, entries_end })
     }
@@ -336,17 +340,18 @@ impl<'a> Iterator for RaExtIter<'a> {
             self.pos += 1;
             return Some(Ok(RaExtView { offset: at, ext_type: t, data: &[] }));
         }
-        let r = match self.buf.get(at + 1) {
-            None => Err(DecodeError::truncated("icmp.mip.length", at, 2, 1).clause("RFC5944-2.1")),
-            Some(&len) => {
-                let len = usize::from(len);
-                match self.buf.get(at + 2..at + 2 + len) {
-                    Some(data) => Ok(RaExtView { offset: at, ext_type: t, data }),
-                    None => Err(DecodeError::truncated("icmp.mip.length", at + 1, len, self.buf.len() - (at + 2))
-                        .clause("RFC5944-2.1")),
+        let r =
+            match self.buf.get(at + 1) {
+                None => Err(DecodeError::truncated("icmp.mip.length", at, 2, 1).clause("RFC5944-2.1")),
+                Some(&len) => {
+                    let len = usize::from(len);
+                    match self.buf.get(at + 2..at + 2 + len) {
+                        Some(data) => Ok(RaExtView { offset: at, ext_type: t, data }),
+                        None => Err(DecodeError::truncated("icmp.mip.length", at + 1, len, self.buf.len() - (at + 2))
+                            .clause("RFC5944-2.1")),
+                    }
                 }
-            }
-        };
+            };
         match &r {
             Ok(v) => self.pos = v.data_offset() + v.data.len(),
             Err(_) => self.done = true,

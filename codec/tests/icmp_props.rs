@@ -17,7 +17,10 @@ fn icmp_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 /// A Router Advertisement header with a small entry count and random extension bytes.
 fn ra_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let ext = (prop_oneof![Just(0u8), Just(16), Just(19), Just(24), Just(255), any::<u8>()], proptest::collection::vec(any::<u8>(), 0..18))
+    let ext = (
+        prop_oneof![Just(0u8), Just(16), Just(19), Just(24), Just(255), any::<u8>()],
+        proptest::collection::vec(any::<u8>(), 0..18),
+    )
         .prop_map(|(t, d)| {
             let mut e = vec![t];
             if t != 0 {
@@ -26,12 +29,14 @@ fn ra_bytes() -> impl Strategy<Value = Vec<u8>> {
             }
             e
         });
-    (0u8..3, 2u8..4, proptest::collection::vec(any::<u8>(), 24), proptest::collection::vec(ext, 0..5)).prop_map(|(n, size, entries, exts)| {
-        let mut b = vec![9, 0, 0, 0, n, size, 0, 30];
-        b.extend_from_slice(&entries[..usize::from(n) * usize::from(size) * 4]);
-        exts.iter().for_each(|e| b.extend_from_slice(e));
-        b
-    })
+    (0u8..3, 2u8..4, proptest::collection::vec(any::<u8>(), 24), proptest::collection::vec(ext, 0..5)).prop_map(
+        |(n, size, entries, exts)| {
+            let mut b = vec![9, 0, 0, 0, n, size, 0, 30];
+            b.extend_from_slice(&entries[..usize::from(n) * usize::from(size) * 4]);
+            exts.iter().for_each(|e| b.extend_from_slice(e));
+            b
+        },
+    )
 }
 
 fn agent() -> impl Strategy<Value = AgentAdv> {

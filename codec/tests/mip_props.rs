@@ -19,7 +19,19 @@ fn message_bytes() -> impl Strategy<Value = Vec<u8>> {
 /// Fixed part followed by a run of plausible extension headers.
 fn with_extensions() -> impl Strategy<Value = Vec<u8>> {
     let ext = (
-        prop_oneof![Just(32u8), Just(36), Just(38), Just(44), Just(131), Just(134), Just(137), Just(144), Just(145), Just(149), any::<u8>()],
+        prop_oneof![
+            Just(32u8),
+            Just(36),
+            Just(38),
+            Just(44),
+            Just(131),
+            Just(134),
+            Just(137),
+            Just(144),
+            Just(145),
+            Just(149),
+            any::<u8>()
+        ],
         proptest::collection::vec(any::<u8>(), 0..24),
     )
         .prop_map(|(t, data)| {
@@ -33,7 +45,11 @@ fn with_extensions() -> impl Strategy<Value = Vec<u8>> {
             e.extend_from_slice(&data);
             e
         });
-    (prop_oneof![Just(1u8), Just(3), Just(7), Just(15)], proptest::collection::vec(any::<u8>(), 24), proptest::collection::vec(ext, 0..5))
+    (
+        prop_oneof![Just(1u8), Just(3), Just(7), Just(15)],
+        proptest::collection::vec(any::<u8>(), 24),
+        proptest::collection::vec(ext, 0..5),
+    )
         .prop_map(|(t, fixed, exts)| {
             let n = MsgType(t).fixed_len().unwrap();
             let mut b = vec![t];
@@ -50,8 +66,11 @@ fn ip() -> impl Strategy<Value = Ipv4Addr> {
 fn extension() -> impl Strategy<Value = Extension> {
     let bytes = || proptest::collection::vec(any::<u8>(), 0..20);
     prop_oneof![
-        (prop_oneof![Just(32u8), Just(33), Just(34)], any::<u32>(), bytes())
-            .prop_map(|(t, spi, a)| Extension::auth(ExtType(t), spi, a)),
+        (prop_oneof![Just(32u8), Just(33), Just(34)], any::<u32>(), bytes()).prop_map(|(t, spi, a)| Extension::auth(
+            ExtType(t),
+            spi,
+            a
+        )),
         (any::<u8>(), any::<u32>(), bytes()).prop_map(|(subtype, spi, authenticator)| Extension {
             ext_type: ExtType::GEN_AUTH,
             body: ExtBody::GenAuth { subtype, spi, authenticator }
@@ -90,17 +109,22 @@ fn extension() -> impl Strategy<Value = Extension> {
 }
 
 fn message() -> impl Strategy<Value = Message> {
-    let req = (any::<u8>(), any::<u16>(), ip(), ip(), ip(), any::<u64>()).prop_map(|(flags, lifetime, home_addr, home_agent, coa, ident)| {
-        (MsgType::REG_REQUEST, Body::Request { flags, lifetime, home_addr, home_agent, coa, ident })
-    });
+    let req = (any::<u8>(), any::<u16>(), ip(), ip(), ip(), any::<u64>()).prop_map(
+        |(flags, lifetime, home_addr, home_agent, coa, ident)| {
+            (MsgType::REG_REQUEST, Body::Request { flags, lifetime, home_addr, home_agent, coa, ident })
+        },
+    );
     let rep = (any::<u8>(), any::<u16>(), ip(), ip(), any::<u64>()).prop_map(|(code, lifetime, home_addr, home_agent, ident)| {
         (MsgType::REG_REPLY, Body::Reply { code, lifetime, home_addr, home_agent, ident })
     });
-    let rev = (any::<u8>(), any::<u16>(), ip(), ip(), ip(), any::<u32>()).prop_map(|(reserved, flags, home_addr, home_domain, foreign_domain, rev_id)| {
-        (MsgType::REVOCATION, Body::Revocation { reserved, flags, home_addr, home_domain, foreign_domain, rev_id })
+    let rev = (any::<u8>(), any::<u16>(), ip(), ip(), ip(), any::<u32>()).prop_map(
+        |(reserved, flags, home_addr, home_domain, foreign_domain, rev_id)| {
+            (MsgType::REVOCATION, Body::Revocation { reserved, flags, home_addr, home_domain, foreign_domain, rev_id })
+        },
+    );
+    let ack = (any::<u8>(), any::<u16>(), ip(), any::<u32>()).prop_map(|(reserved, flags, home_addr, rev_id)| {
+        (MsgType::REVOCATION_ACK, Body::RevocationAck { reserved, flags, home_addr, rev_id })
     });
-    let ack = (any::<u8>(), any::<u16>(), ip(), any::<u32>())
-        .prop_map(|(reserved, flags, home_addr, rev_id)| (MsgType::REVOCATION_ACK, Body::RevocationAck { reserved, flags, home_addr, rev_id }));
     (prop_oneof![req, rep, rev, ack], proptest::collection::vec(extension(), 0..6))
         .prop_map(|((msg_type, body), extensions)| Message { msg_type, body, extensions, payload: vec![] })
 }

@@ -22,22 +22,98 @@ use std::process::Command;
 /// Fields compared with tshark (Wireshark 4.0 names). `mip.ident` is left out: tshark shows
 /// it as an NTP time, we as the 16 hex digits the spec asks for.
 const COMPARED: &[&str] = &[
-    "mip.type", "mip.flags", "mip.s", "mip.b", "mip.d", "mip.m", "mip.g", "mip.v", "mip.t", "mip.x", "mip.code",
-    "mip.life", "mip.homeaddr", "mip.haaddr", "mip.coa", "mip.ext.type", "mip.ext.len", "mip.ext.auth.subtype",
-    "mip.auth.spi", "mip.auth.auth", "mip.nai", "mip.ext.utrq.subtype", "mip.ext.utrq.reserved1",
-    "mip.ext.utrq.flags", "mip.ext.utrq.f", "mip.ext.utrq.r", "mip.ext.utrq.reserved2", "mip.ext.utrq.encaptype",
-    "mip.ext.utrq.reserved3", "mip.ext.utrp.subtype", "mip.ext.utrp.code", "mip.ext.utrp.flags", "mip.ext.utrp.f",
-    "mip.ext.utrp.reserved", "mip.ext.utrp.keepalive", "mip.ext.rev.flags", "mip.ext.rev.i", "mip.ext.rev.reserved",
-    "mip.ext.rev.tstamp", "mip.ext.msgstr.subtype", "mip.ext.msgstr.text", "mip.ext.cvse.reserved",
-    "mip.ext.cvse.vendor_id", "mip.ext.cvse.vendor_type", "mip.ext.cvse.vendor_value", "mip.ext.nvse.reserved",
-    "mip.ext.nvse.vendor_id", "mip.ext.nvse.vendor_type", "mip.ext.nvse.vendor_value", "mip.nattt.nexthdr",
-    "mip.nattt.reserved", "mip.flags2", "mip.rev.reserved", "mip.rev.a", "mip.rev.i", "mip.rev.reserved2",
-    "mip.rev.hda", "mip.rev.fda", "mip.revid", "mip.ack.reserved", "mip.ack.i", "mip.ack.reserved2",
-    "mip.extension", "icmp.type", "icmp.code", "icmp.checksum", "icmp.num_addrs", "icmp.addr_entry_size",
-    "icmp.lifetime", "icmp.router_address", "icmp.pref_level", "icmp.ident", "icmp.seq", "icmp.mip.type",
-    "icmp.mip.length", "icmp.mip.seq", "icmp.mip.life", "icmp.mip.flags", "icmp.mip.r", "icmp.mip.b", "icmp.mip.h",
-    "icmp.mip.f", "icmp.mip.m", "icmp.mip.g", "icmp.mip.v", "icmp.mip.rt", "icmp.mip.u", "icmp.mip.x",
-    "icmp.mip.reserved", "icmp.mip.coa", "icmp.mip.prefixlength", "icmp.mip.challenge",
+    "mip.type",
+    "mip.flags",
+    "mip.s",
+    "mip.b",
+    "mip.d",
+    "mip.m",
+    "mip.g",
+    "mip.v",
+    "mip.t",
+    "mip.x",
+    "mip.code",
+    "mip.life",
+    "mip.homeaddr",
+    "mip.haaddr",
+    "mip.coa",
+    "mip.ext.type",
+    "mip.ext.len",
+    "mip.ext.auth.subtype",
+    "mip.auth.spi",
+    "mip.auth.auth",
+    "mip.nai",
+    "mip.ext.utrq.subtype",
+    "mip.ext.utrq.reserved1",
+    "mip.ext.utrq.flags",
+    "mip.ext.utrq.f",
+    "mip.ext.utrq.r",
+    "mip.ext.utrq.reserved2",
+    "mip.ext.utrq.encaptype",
+    "mip.ext.utrq.reserved3",
+    "mip.ext.utrp.subtype",
+    "mip.ext.utrp.code",
+    "mip.ext.utrp.flags",
+    "mip.ext.utrp.f",
+    "mip.ext.utrp.reserved",
+    "mip.ext.utrp.keepalive",
+    "mip.ext.rev.flags",
+    "mip.ext.rev.i",
+    "mip.ext.rev.reserved",
+    "mip.ext.rev.tstamp",
+    "mip.ext.msgstr.subtype",
+    "mip.ext.msgstr.text",
+    "mip.ext.cvse.reserved",
+    "mip.ext.cvse.vendor_id",
+    "mip.ext.cvse.vendor_type",
+    "mip.ext.cvse.vendor_value",
+    "mip.ext.nvse.reserved",
+    "mip.ext.nvse.vendor_id",
+    "mip.ext.nvse.vendor_type",
+    "mip.ext.nvse.vendor_value",
+    "mip.nattt.nexthdr",
+    "mip.nattt.reserved",
+    "mip.flags2",
+    "mip.rev.reserved",
+    "mip.rev.a",
+    "mip.rev.i",
+    "mip.rev.reserved2",
+    "mip.rev.hda",
+    "mip.rev.fda",
+    "mip.revid",
+    "mip.ack.reserved",
+    "mip.ack.i",
+    "mip.ack.reserved2",
+    "mip.extension",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.num_addrs",
+    "icmp.addr_entry_size",
+    "icmp.lifetime",
+    "icmp.router_address",
+    "icmp.pref_level",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.mip.type",
+    "icmp.mip.length",
+    "icmp.mip.seq",
+    "icmp.mip.life",
+    "icmp.mip.flags",
+    "icmp.mip.r",
+    "icmp.mip.b",
+    "icmp.mip.h",
+    "icmp.mip.f",
+    "icmp.mip.m",
+    "icmp.mip.g",
+    "icmp.mip.v",
+    "icmp.mip.rt",
+    "icmp.mip.u",
+    "icmp.mip.x",
+    "icmp.mip.reserved",
+    "icmp.mip.coa",
+    "icmp.mip.prefixlength",
+    "icmp.mip.challenge",
 ];
 
 const MN_HA_SPI: u32 = 256;
@@ -139,7 +215,7 @@ fn ext(ext_type: ExtType, body: ExtBody) -> Extension {
 /// The MIP messages of the test, signed with [`keys`].
 fn mip_messages() -> Vec<Vec<u8>> {
     let k = keys();
-    let mut msgs = vec![
+    let mut msgs = [
         request(
             flags::S | flags::B | flags::D | flags::M | flags::G | flags::T,
             vec![
@@ -246,8 +322,18 @@ fn icmp_messages() -> Vec<Vec<u8>> {
         ],
     );
     ra2.code = 16;
-    let rs = Icmp { icmp_type: IcmpType::ROUTER_SOLICITATION, code: 0, checksum: 0, body: IcmpBody::RouterSolicitation { reserved: 0, data: vec![] } };
-    let echo = Icmp { icmp_type: IcmpType::ECHO, code: 0, checksum: 0, body: IcmpBody::Echo { ident: 0x1234, seq: 7, data: b"ping".to_vec() } };
+    let rs = Icmp {
+        icmp_type: IcmpType::ROUTER_SOLICITATION,
+        code: 0,
+        checksum: 0,
+        body: IcmpBody::RouterSolicitation { reserved: 0, data: vec![] },
+    };
+    let echo = Icmp {
+        icmp_type: IcmpType::ECHO,
+        code: 0,
+        checksum: 0,
+        body: IcmpBody::Echo { ident: 0x1234, seq: 7, data: b"ping".to_vec() },
+    };
     [ra1, ra2, rs, echo].iter().map(|m| m.to_bytes_fixed().unwrap()).collect()
 }
 
@@ -456,8 +542,7 @@ fn mip_1_tnc_is_shown_and_a_wrong_authenticator_is_an_error() {
     let e: Vec<_> = d.diagnostics.iter().filter(|p| p.diag.kind == Some(codec::Kind::AuthFailed)).collect();
     assert_eq!(e.len(), 1);
     // Without verification asked for, no verdict.
-    let mut cfg = dissector::Config::default();
-    cfg.verify_auth = false;
+    let cfg = dissector::Config { verify_auth: false, ..Default::default() };
     let mut dis = Dissector::new(cfg, Keys { mip: keys(), ..Default::default() });
     dis.dissect_as(Proto::Mip, &msgs[2], &mut d);
     assert_eq!(d.find("mip.auth.valid").count(), 0);

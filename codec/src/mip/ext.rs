@@ -280,9 +280,7 @@ fn parse_one(msg: &[u8], at: usize) -> Result<ExtView<'_>, DecodeError> {
     let rest = msg.len().saturating_sub(at);
     let (lead, len, hdr) = match t.format() {
         Format::Short => {
-            let len = *msg.get(at + 1).ok_or_else(|| {
-                DecodeError::truncated("mip.ext.len", at, 2, rest).clause("RFC5944-1.9")
-            })?;
+            let len = *msg.get(at + 1).ok_or_else(|| DecodeError::truncated("mip.ext.len", at, 2, rest).clause("RFC5944-1.9"))?;
             (None, usize::from(len), 2)
         }
         Format::Long => {
@@ -442,9 +440,7 @@ impl ExtView<'_> {
                 None => (opaque(), Some(bad_len(self, "at least 4", "RFC5944-3.5.1"))),
             },
             ExtType::GEN_AUTH => match (self.lead, self.spi_auth()) {
-                (Some(subtype), Some((spi, a))) => {
-                    (ExtBody::GenAuth { subtype, spi, authenticator: a.to_vec() }, None)
-                }
+                (Some(subtype), Some((spi, a))) => (ExtBody::GenAuth { subtype, spi, authenticator: a.to_vec() }, None),
                 _ => (opaque(), Some(bad_len(self, "at least 4", "RFC3012-5"))),
             },
             ExtType::NAI => (ExtBody::Nai(d.to_vec()), None),
@@ -489,10 +485,7 @@ impl ExtView<'_> {
             },
             ExtType::TNC => {
                 if d.len() == TNC_LEN {
-                    (
-                        ExtBody::Tnc { subtype: byte(d, field::SUBTYPE), reserved: byte(d, field::TNC_RESERVED) },
-                        None,
-                    )
+                    (ExtBody::Tnc { subtype: byte(d, field::SUBTYPE), reserved: byte(d, field::TNC_RESERVED) }, None)
                 } else {
                     (opaque(), Some(bad_len(self, "2", "MIP-1")))
                 }
@@ -509,20 +502,18 @@ impl ExtView<'_> {
                 ),
                 _ => (opaque(), Some(bad_len(self, "at least 6", "RFC3115-2"))),
             },
-            ExtType::NVSE => {
-                match (be_u16(d, 0), be_u32(d, field::NVSE_VENDOR.start), be_u16(d, field::NVSE_TYPE.start)) {
-                    (Some(reserved), Some(vendor_id), Some(vendor_type)) => (
-                        ExtBody::Nvse {
-                            reserved,
-                            vendor_id,
-                            vendor_type,
-                            value: d.get(field::NVSE_TYPE.end..).unwrap_or_default().to_vec(),
-                        },
-                        None,
-                    ),
-                    _ => (opaque(), Some(bad_len(self, "at least 8", "RFC3115-3"))),
-                }
-            }
+            ExtType::NVSE => match (be_u16(d, 0), be_u32(d, field::NVSE_VENDOR.start), be_u16(d, field::NVSE_TYPE.start)) {
+                (Some(reserved), Some(vendor_id), Some(vendor_type)) => (
+                    ExtBody::Nvse {
+                        reserved,
+                        vendor_id,
+                        vendor_type,
+                        value: d.get(field::NVSE_TYPE.end..).unwrap_or_default().to_vec(),
+                    },
+                    None,
+                ),
+                _ => (opaque(), Some(bad_len(self, "at least 8", "RFC3115-3"))),
+            },
             _ if !t.is_skippable() && !t.is_known() => (
                 opaque(),
                 Some(Diagnostic::error(
@@ -572,9 +563,7 @@ impl Extension {
         match &self.body {
             ExtBody::Auth { authenticator, .. } | ExtBody::GenAuth { authenticator, .. } => 4 + authenticator.len(),
             ExtBody::Nai(n) => n.len(),
-            ExtBody::UdpTunnelRequest { .. } | ExtBody::UdpTunnelReply { .. } | ExtBody::RevocationSupport { .. } => {
-                FIXED6_LEN
-            }
+            ExtBody::UdpTunnelRequest { .. } | ExtBody::UdpTunnelReply { .. } | ExtBody::RevocationSupport { .. } => FIXED6_LEN,
             ExtBody::MessageString { text, .. } => 1 + text.len(),
             ExtBody::Tnc { .. } => TNC_LEN,
             ExtBody::Cvse { value, .. } => 6 + value.len(),

@@ -254,14 +254,9 @@ pub mod field {
 /// Display-filter name and end offset of each fixed field of `t`, in wire order.
 fn fixed_fields(t: MsgType) -> &'static [(&'static str, usize)] {
     match t {
-        MsgType::REG_REQUEST => &[
-            ("mip.flags", 2),
-            ("mip.life", 4),
-            ("mip.homeaddr", 8),
-            ("mip.haaddr", 12),
-            ("mip.coa", 16),
-            ("mip.ident", 24),
-        ],
+        MsgType::REG_REQUEST => {
+            &[("mip.flags", 2), ("mip.life", 4), ("mip.homeaddr", 8), ("mip.haaddr", 12), ("mip.coa", 16), ("mip.ident", 24)]
+        }
         MsgType::REG_REPLY => &[("mip.code", 2), ("mip.life", 4), ("mip.homeaddr", 8), ("mip.haaddr", 12), ("mip.ident", 20)],
         MsgType::TUNNEL_DATA => &[("mip.nattt.nexthdr", 2), ("mip.nattt.reserved", 4)],
         MsgType::REVOCATION => &[
@@ -296,8 +291,9 @@ impl<'a> MessageView<'a> {
             let mut start = 1;
             for &(name, end) in fixed_fields(t) {
                 if buf.len() < end {
-                    return Err(DecodeError::truncated(name, start, end - start, buf.len().saturating_sub(start))
-                        .clause(clause_of(t)));
+                    return Err(
+                        DecodeError::truncated(name, start, end - start, buf.len().saturating_sub(start)).clause(clause_of(t))
+                    );
                 }
                 start = end;
             }
@@ -359,10 +355,9 @@ impl<'a> MessageView<'a> {
                 home_agent: self.ip(reply::HOME_AGENT),
                 ident: self.ident(reply::IDENT),
             },
-            MsgType::TUNNEL_DATA => Body::TunnelData {
-                next_header: self.u8(tunnel::NEXT_HEADER),
-                reserved: self.u16(tunnel::RESERVED),
-            },
+            MsgType::TUNNEL_DATA => {
+                Body::TunnelData { next_header: self.u8(tunnel::NEXT_HEADER), reserved: self.u16(tunnel::RESERVED) }
+            }
             MsgType::REVOCATION => Body::Revocation {
                 reserved: self.u8(revocation::RESERVED),
                 flags: self.u16(revocation::FLAGS),
@@ -448,7 +443,12 @@ fn tnc_diagnostics(t: MsgType, v: &ExtView<'_>, x: &Extension) -> Vec<Diagnostic
             out.push(Diagnostic::warning("mip.tnc.subtype", v.data_offset(), "MIP-1", format!("sub-type {subtype}, not 0")));
         }
         if reserved != 0 {
-            out.push(Diagnostic::warning("mip.tnc.reserved", v.data_offset() + 1, "MIP-1", format!("reserved {reserved:#04x}, not 0")));
+            out.push(Diagnostic::warning(
+                "mip.tnc.reserved",
+                v.data_offset() + 1,
+                "MIP-1",
+                format!("reserved {reserved:#04x}, not 0"),
+            ));
         }
     }
     out
@@ -775,7 +775,7 @@ impl Ident {
     pub fn classify(ident: u64) -> Self {
         let secs = (ident >> 32) as u32; // the high half, exact
         let frac = ident as u32; // the low half, exact
-        if secs >= NTP_1990 || secs < NTP_ERA1_2050 {
+        if !(NTP_ERA1_2050..NTP_1990).contains(&secs) {
             Ident::Timestamp { secs, frac }
         } else {
             Ident::Nonce(ident)
@@ -841,10 +841,9 @@ impl fmt::Display for Message {
             Body::TunnelData { next_header, .. } => {
                 write!(f, "MIP Tunnel Data next header {next_header}, {} octets", self.payload.len())?
             }
-            Body::Revocation { home_addr, home_domain, foreign_domain, rev_id, .. } => write!(
-                f,
-                "MIP Registration Revocation HoA={home_addr} HDA={home_domain} FDA={foreign_domain} id={rev_id}"
-            )?,
+            Body::Revocation { home_addr, home_domain, foreign_domain, rev_id, .. } => {
+                write!(f, "MIP Registration Revocation HoA={home_addr} HDA={home_domain} FDA={foreign_domain} id={rev_id}")?
+            }
             Body::RevocationAck { home_addr, rev_id, .. } => write!(f, "MIP Revocation Ack HoA={home_addr} id={rev_id}")?,
             Body::Unknown => write!(f, "MIP type {} ({} octets)", self.msg_type.0, self.payload.len())?,
         }
