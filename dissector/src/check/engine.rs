@@ -271,6 +271,7 @@ pub struct Checker {
     findings: Vec<Finding>,
     pub(crate) l2tp: super::l2tp_rules::L2tpState,
     pub(crate) rfc5265: super::mip_rules::MipState,
+    pub(crate) procs: super::proc_rules::ProcState,
     packets: u64,
     pending: HashMap<(u64, u32), PendingRrq>,
     records: HashMap<String, Record>,
@@ -280,6 +281,7 @@ pub struct Checker {
     fa_seq: HashMap<String, (u64, u64)>, // FA → (last sequence, frame)
     fas_sources: HashMap<[u8; 6], f64>,
     last_sweep: f64,
+    now: f64,
 }
 
 impl Checker {
@@ -290,6 +292,7 @@ impl Checker {
             findings: Vec::new(),
             l2tp: Default::default(),
             rfc5265: Default::default(),
+            procs: Default::default(),
             packets: 0,
             pending: HashMap::new(),
             records: HashMap::new(),
@@ -299,6 +302,7 @@ impl Checker {
             fa_seq: HashMap::new(),
             fas_sources: HashMap::new(),
             last_sweep: f64::NEG_INFINITY,
+            now: 0.0,
         }
     }
 
@@ -327,6 +331,8 @@ impl Checker {
     /// Judges one packet: its 1-based number, capture time (seconds) and dissection.
     pub fn packet(&mut self, number: u64, ts: f64, d: &Dissection, frame: &[u8]) {
         self.packets += 1;
+        self.now = ts;
+        self.proc_due(ts);
         self.decoder_findings(number, d);
         for l in layers(d, frame, "mvtp") {
             if let Some(p) = Pdu::from_layer(l) {
@@ -360,6 +366,7 @@ impl Checker {
 
     fn mvtp(&mut self, number: u64, ts: f64, p: &Pdu, l: LayerRef<'_>) {
         self.packet_rules(number, p, l);
+        self.proc_pdu(number, ts, p);
         // SEC-1: the SPI's high half names the connection (LEID) of the MVTP PDU inside.
         if let (Some(esp_leid), Some(spi)) = (l.uint("mvtp.esp.leid"), l.outer("esp").and_then(|e| e.uint("esp.spi"))) {
             if p.ty != mv::FAA && p.ty != mv::FAS && esp_leid != p.leid {
@@ -552,7 +559,8 @@ impl Checker {
         let answer = (p.code, p.lifetime, p.reset, p.roam, p.leid);
         let Some(rec) = self.records.get(&gid).cloned() else {
             if p.code == 0 {
-                self.records.insert(gid, Record { cid, ts, frame: number, answer });
+                self.records.insert(gid.clone(), Record { cid, ts, frame: number, answer });
+                self.proc_accepted(number, ts, &gid, req.frame, &req.pdu, p);
             }
             return;
         };
@@ -564,7 +572,8 @@ impl Checker {
             if p.code == mv::CODE_STALE {
                 self.report("PROC-6", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code 137 (stale) to Connect ID {cid} from {gid}, which is valid (record Connect ID {}, age {age:.1} s)", rec.cid));
             } else if p.code == 0 {
-                self.records.insert(gid, Record { cid, ts, frame: number, answer });
+                self.records.insert(gid.clone(), Record { cid, ts, frame: number, answer });
+                self.proc_accepted(number, ts, &gid, req.frame, &req.pdu, p);
             }
         } else if cid as u32 == rc {
             // Retransmission [PROC-7]: the same answer again.
@@ -591,14 +600,18 @@ impl Checker {
             if let Some(c) = self.conns.get(&(mac, p.leid)).cloned() {
                 if !c.open {
                     self.report("PROC-11", number, vec![], Some(p.offset + 4), eps, format!("MV-DATA on closed connection LEID {} of {}", p.leid, mac_str(mac)));
+                    if p.mac_src == Some(mac) {
+                        self.proc_expect_invalid_answer(number, self.procs_now(), mac, p.leid);
+                    }
                 } else if c.encap.is_some() && c.encap != p.encap {
                     self.report("PROC-13", number, vec![], Some(p.offset + 8), eps, format!("MV-DATA Encap Type {:?} differs from the registered {:?}", p.encap, c.encap));
                 }
                 return;
             }
         }
-        if p.mac_src.is_some() && !self.cfg.partial_capture {
+        if let (Some(src), false) = (p.mac_src, self.cfg.partial_capture) {
             self.report("PROC-11", number, vec![], Some(p.offset + 4), eps, format!("MV-DATA with LEID {} on a connection that was never opened (no MV-RRP code 0 relayed to this client)", p.leid));
+            self.proc_expect_invalid_answer(number, self.procs_now(), src, p.leid);
         }
     }
 
@@ -637,8 +650,14 @@ impl Checker {
         self.fas_sources.retain(|_, t| now - *t < keep);
     }
 
+    fn procs_now(&self) -> f64 {
+        self.now
+    }
+
     /// Ends the run: the report, with the rules that could not be evaluated.
-    pub fn finish(self, keys_given: bool) -> Report {
+    pub fn finish(mut self, keys_given: bool) -> Report {
+        let end = self.now;
+        self.proc_due(end);
         let mut summary = Summary { packets: self.packets, ..Default::default() };
         for f in &self.findings {
             match f.severity {
@@ -667,7 +686,7 @@ impl Checker {
 /// Packet and stateful rules this engine evaluates today.
 pub const IMPLEMENTED: &[&str] = &[
     "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "PROC-2", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
-    "PROC-7", "PROC-11", "PROC-13", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-6",
+    "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-6",
     "RFC2661-5.8", "RFC5944-3.4",
 ];
 
@@ -905,6 +924,6 @@ mod tests {
         assert!(r.findings.is_empty());
         assert!(r.not_evaluated.iter().any(|n| n.rule == "PROC-7" && n.reason.contains("skipped")));
         assert!(r.not_evaluated.iter().any(|n| n.rule == "AUTH-5" && n.reason.contains("no keys")));
-        assert!(r.not_evaluated.iter().any(|n| n.rule == "PROC-15"), "unimplemented stateful rules are listed, never silently passed");
+        assert!(r.not_evaluated.iter().any(|n| n.rule == "SEC-2"), "unimplemented stateful rules are listed, never silently passed");
     }
 }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod engine;
 mod l2tp_rules;
 mod mip_rules;
+mod proc_rules;
 #[cfg(test)]
 mod testutil;
 pub mod report;
