@@ -423,20 +423,13 @@ impl<'a> MessageView<'a> {
     }
 }
 
-/// MIP-1: TNC only in a reply; Sub-Type 0 and Reserved 0 (RFC 5265 §3.4).
-fn tnc_diagnostics(t: MsgType, v: &ExtView<'_>, x: &Extension) -> Vec<Diagnostic> {
+/// MIP-1, the format half: Sub-Type 0 and Reserved 0 (RFC 5265 §3.4). Where TNC may
+/// appear (only in a reply) is judged by the conformance engine, which sees `mip.tnc` in a
+/// request ("decode, then judge"), so the decoder does not report it twice.
+fn tnc_diagnostics(_t: MsgType, v: &ExtView<'_>, x: &Extension) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if v.ext_type != ExtType::TNC {
         return out;
-    }
-    if t == MsgType::REG_REQUEST {
-        out.push(Diagnostic::error(
-            Kind::BadValue,
-            "mip.tnc",
-            v.offset,
-            "MIP-1",
-            "Trusted Networks Configured extension in a Registration Request",
-        ));
     }
     if let ExtBody::Tnc { subtype, reserved } = x.body {
         if subtype != 0 {
@@ -1066,12 +1059,14 @@ mod tests {
     }
 
     #[test]
-    fn mip_1_tnc_in_request_is_an_error_in_reply_fine() {
+    fn mip_1_tnc_decodes_in_both_and_subtype_is_checked() {
+        // In a request TNC still decodes (the conformance engine judges its place).
         let mut req = RRQ[..24].to_vec();
-        req.extend_from_slice(&[149, 2, 0, 0]);
-        let (_, d) = Message::parse_with_diagnostics(&req).unwrap();
+        req.extend_from_slice(&[149, 2, 5, 0]);
+        let (m, d) = Message::parse_with_diagnostics(&req).unwrap();
+        assert_eq!(m.extensions[0].body, ExtBody::Tnc { subtype: 5, reserved: 0 });
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].clause, d[0].offset, d[0].kind), (Some("MIP-1"), 24, Some(Kind::BadValue)));
+        assert_eq!((d[0].clause, d[0].offset, d[0].kind), (Some("MIP-1"), 26, None));
         let mut rep = vec![3, 0, 0, 60, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];
         rep.extend_from_slice(&[149, 2, 0, 0]);
         let (m, d) = Message::parse_with_diagnostics(&rep).unwrap();
