@@ -227,6 +227,10 @@ impl Client {
     pub fn config(&self) -> &ClientConfig {
         &self.cfg
     }
+    /// The configuration, to change (fault knobs, timers) between events.
+    pub fn config_mut(&mut self) -> &mut ClientConfig {
+        &mut self.cfg
+    }
 
     /// Processes one event at `now`.
     pub fn handle(&mut self, now: Time, event: Event) -> Vec<Action> {
@@ -356,6 +360,9 @@ impl Client {
                 out.timer(Timer::Retransmit, now + rto);
             }
             Timer::Reregister => {
+                if self.cfg.faults.has(ClientFault::NoReregistration) {
+                    return;
+                }
                 if self.wanted && self.state == ClientState::Open && self.pending.is_none() {
                     self.start_attempt(now, out);
                 }

@@ -125,6 +125,10 @@ impl Fa {
     pub fn config(&self) -> &FaConfig {
         &self.cfg
     }
+    /// The configuration, to change (fault knobs, timers) between events.
+    pub fn config_mut(&mut self) -> &mut FaConfig {
+        &mut self.cfg
+    }
     /// Connections by Local Endpoint ID.
     pub fn connections(&self) -> &BTreeMap<u16, Conn> {
         &self.conns

@@ -146,6 +146,10 @@ impl Server {
     pub fn config(&self) -> &ServerConfig {
         &self.cfg
     }
+    /// The configuration, to change (fault knobs, timers) between events.
+    pub fn config_mut(&mut self) -> &mut ServerConfig {
+        &mut self.cfg
+    }
     /// Mobility records.
     pub fn records(&self) -> &[Record] {
         &self.records
