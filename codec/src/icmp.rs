@@ -747,7 +747,6 @@ pub const FIELDS: &[FieldDef] = &[
     FieldDef::new("icmp.type", FieldType::Uint, "Type"),
     FieldDef::new("icmp.code", FieldType::Uint, "Code"),
     FieldDef::new("icmp.checksum", FieldType::Uint, "Checksum"),
-    FieldDef::new("icmp.checksum.status", FieldType::Bool, "Checksum verifies"),
     FieldDef::new("icmp.ident", FieldType::Uint, "Echo identifier"),
     FieldDef::new("icmp.seq", FieldType::Uint, "Echo sequence number"),
     FieldDef::new("icmp.unused", FieldType::Bytes, "Unused rest of header"),

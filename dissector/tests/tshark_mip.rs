@@ -576,3 +576,33 @@ fn layers_never_panic_on_arbitrary_octets() {
         dis.dissect_as(if i % 2 == 0 { Proto::Icmp } else { Proto::Mip }, &b, &mut d);
     }
 }
+
+/// STYLE §11: every name the mip and icmp layers emit is in the field registry. The
+/// `mvtp.agent.*` names of extension 255 belong to the MVTP module's table; until it lists
+/// them they are only reported.
+#[test]
+fn every_emitted_name_is_registered() {
+    let mut dis = Dissector::new(Default::default(), Keys { mip: keys(), ..Default::default() });
+    let mut d = Dissection::default();
+    let mut missing = std::collections::BTreeSet::new();
+    for (kind, frame, at) in packets() {
+        let proto = match kind {
+            Kind::Mip => Proto::Mip,
+            Kind::Icmp => Proto::Icmp,
+        };
+        dis.dissect_as(proto, &frame[at..], &mut d);
+        let ours: Vec<_> = d.layers.iter().filter(|l| l.proto == "mip" || l.proto == "icmp").map(|l| l.fields.clone()).collect();
+        for r in ours {
+            for f in &d.fields[r.start as usize..r.end as usize] {
+                if fields::lookup(f.name).is_none() {
+                    missing.insert(f.name);
+                }
+            }
+        }
+    }
+    let (mvtp, own): (Vec<_>, Vec<_>) = missing.into_iter().partition(|n| n.starts_with("mvtp."));
+    if !mvtp.is_empty() {
+        println!("NOTE: not yet registered by the MVTP module: {mvtp:?}");
+    }
+    assert!(own.is_empty(), "unregistered: {own:?}");
+}
