@@ -44,8 +44,10 @@ mod mip {
     pub const RRQ: u64 = 1;
 }
 
-/// Timers and switches of the engine (the TOML configuration file maps onto this).
-#[derive(Debug, Clone, Serialize)]
+/// Timers and switches of the engine: the TOML configuration file (`mvtp check --config`,
+/// documented in `docs/conformance.md`) maps onto this; absent keys keep their defaults.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CheckConfig {
     /// MAX_MVTP_PDU_LIFETIME, seconds [PROC-6, PROC-16].
     pub max_pdu_lifetime: f64,
@@ -62,6 +64,19 @@ pub struct CheckConfig {
     pub skip: Vec<String>,
     /// Severity overrides by rule.
     pub severity: BTreeMap<String, Severity>,
+}
+
+impl CheckConfig {
+    /// Parses the TOML configuration file.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let c: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        for id in c.skip.iter().chain(c.severity.keys()) {
+            if rule(id).is_none() {
+                return Err(format!("unknown rule {id:?} (see mvtp check --list-rules)"));
+            }
+        }
+        Ok(c)
+    }
 }
 
 impl Default for CheckConfig {

@@ -166,6 +166,22 @@ fn github(report: &Report, capture: &str) -> String {
     out
 }
 
+/// The catalogue as `mvtp check --list-rules` prints it: text columns or JSON.
+pub fn list_rules(json: bool) -> String {
+    if json {
+        let rules: Vec<_> = CATALOGUE
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "severity": r.severity.as_str(), "scope": r.scope.as_str(), "text": r.text, "needs": r.needs}))
+            .collect();
+        return serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n";
+    }
+    let mut out = String::new();
+    for r in CATALOGUE {
+        let _ = writeln!(out, "{:<12} {:<8} {:<15} {}  [needs: {}]", r.id, r.severity.as_str(), r.scope.as_str(), r.text, r.needs);
+    }
+    out
+}
+
 /// An expectation file (`capture.expect.toml`): exactly these findings must occur.
 ///
 /// ```toml
@@ -309,6 +325,29 @@ mod tests {
         let written = Expectations::from_report(&r).to_toml();
         assert_eq!(Expectations::from_toml(&written).unwrap().compare(&r), Vec::<String>::new());
         assert!(Expectations::from_toml("[[expect]]\nrul = 1\n").is_err(), "unknown keys are rejected");
+    }
+
+    #[test]
+    fn config_file_parses_and_rejects_unknown_rules() {
+        use crate::check::CheckConfig;
+        let c = CheckConfig::from_toml("t_monitor = 30.0\nskip = [\"PROC-1\"]\n[severity]\n\"PROC-2\" = \"error\"\n").unwrap();
+        assert_eq!(c.t_monitor, 30.0);
+        assert_eq!(c.max_pdu_lifetime, 10.0, "absent keys keep defaults");
+        assert_eq!(c.severity.get("PROC-2"), Some(&Severity::Error));
+        assert!(CheckConfig::from_toml("skip = [\"PROC-99\"]").unwrap_err().contains("PROC-99"));
+        assert!(CheckConfig::from_toml("t_monitr = 3.0").is_err());
+        let listing = list_rules(false);
+        assert_eq!(listing.lines().count(), CATALOGUE.len());
+        assert!(listing.contains("PROC-7") && listing.contains("stateful"));
+    }
+
+    /// docs/conformance.md documents every rule of the catalogue.
+    #[test]
+    fn every_rule_is_documented() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/conformance.md")).expect("docs/conformance.md");
+        for r in CATALOGUE {
+            assert!(doc.contains(&format!("| {} |", r.id)), "{} is not in docs/conformance.md", r.id);
+        }
     }
 
     #[test]
