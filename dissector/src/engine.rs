@@ -251,6 +251,8 @@ impl Dissector {
                 out.buffers[usize::from(i)] = d;
             }
         }
+        // Post-pass over the whole stack: encapsulation overhead (spec MIP-7).
+        layers::ip::finish(out);
     }
 
     fn resolve(&self, next: Next) -> Resolved {

@@ -1,40 +1,211 @@
-//! (Stub: the protocol work fills this in.)
+//! Link layers: Ethernet II / IEEE 802.3, IEEE 802.2 LLC and SNAP, IEEE 802.1Q/802.1ad
+//! tags, Linux cooked captures (SLL, SLL2), BSD loopback, and an ARP summary.
+//!
+//! Ethernet II hands the rest of the frame on: the upper layer (IPv4 Total Length, MVTP
+//! PDU Length) tells its octets from the padding. IEEE 802.3 bounds the LLC payload by the
+//! length field; the octets after it are shown as `eth.padding`.
 
 use crate::cx::Cx;
-use crate::engine::Next;
+use crate::engine::{Next, Proto};
+use crate::model::Value;
+use codec::bytes::{array, be_u16};
+use codec::ethernet::{self, EthernetView, TypeLen};
+use codec::llc::{self, Llc};
+use codec::numbers::EtherType;
+use codec::sll::{self, Sll};
+use codec::vlan::{self, VlanView};
 use core::ops::Range;
 
-/// Stub: shows the octets as data.
+fn slice<'a>(data: &'a [u8], at: &Range<usize>) -> &'a [u8] {
+    data.get(at.clone()).unwrap_or(&[])
+}
+
+/// Shared tail of Ethernet and VLAN: an EtherType hands on, an 802.3 length bounds LLC.
+fn type_or_len(cx: &mut Cx, tl: TypeLen, field_at: Range<usize>, prefix: (&'static str, &'static str), payload: Range<usize>) -> Next {
+    match tl {
+        TypeLen::Type(t) => {
+            cx.uint(prefix.0, field_at, t.0);
+            Next::Ether(t, payload)
+        }
+        TypeLen::Len(n) => {
+            cx.uint(prefix.1, field_at.clone(), n);
+            if let Err(e) = ethernet::check_8023_length(n, payload.len()) {
+                return cx.stop_at(field_at.start - ethernet::field::TYPE_LEN.start, e);
+            }
+            let end = payload.start + usize::from(n);
+            if end < payload.end {
+                cx.field("eth.padding", end..payload.end, Value::Bytes);
+            }
+            Next::To(Proto::Llc, payload.start..end)
+        }
+        TypeLen::Invalid(v) => {
+            cx.uint(prefix.0, field_at, v);
+            Next::To(Proto::Data, payload)
+        }
+    }
+}
+
+/// Ethernet II / IEEE 802.3 (no FCS).
 pub fn ethernet(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("eth", at.clone());
+    let v = match EthernetView::new(slice(data, &at)) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.field("eth.dst", base..base + 6, Value::Mac(v.dst()));
+    cx.field("eth.src", base + 6..base + 12, Value::Mac(v.src()));
+    let tl = base + ethernet::field::TYPE_LEN.start..base + ethernet::field::TYPE_LEN.end;
+    type_or_len(cx, v.type_len(), tl, ("eth.type", "eth.len"), base + ethernet::HEADER_LEN..at.end)
 }
 
-/// Stub: shows the octets as data.
-pub fn llc(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
-}
-
-/// Stub: shows the octets as data.
+/// IEEE 802.1Q / 802.1ad tag (the 4 octets after the TPID).
 pub fn vlan(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("vlan", at.clone());
+    let v = match VlanView::new(slice(data, &at)) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    let tci = base..base + 2;
+    cx.uint("vlan.priority", tci.clone(), v.pcp());
+    cx.flag("vlan.dei", tci.clone(), v.dei());
+    cx.uint("vlan.id", tci, v.vid());
+    let tl = base + 2..base + 4;
+    let payload = base + vlan::HEADER_LEN..at.end;
+    match ethernet::TypeLen::from_raw(v.type_len()) {
+        TypeLen::Type(t) => {
+            cx.uint("vlan.etype", tl, t.0);
+            Next::Ether(t, payload)
+        }
+        TypeLen::Len(n) => {
+            cx.uint("vlan.len", tl, n);
+            let end = (payload.start + usize::from(n)).min(payload.end);
+            Next::To(Proto::Llc, payload.start..end)
+        }
+        TypeLen::Invalid(n) => {
+            cx.uint("vlan.etype", tl, n);
+            Next::To(Proto::Data, payload)
+        }
+    }
 }
 
-/// Stub: shows the octets as data.
+/// IEEE 802.2 LLC, with SNAP; DSAP 0x86 is MVTP (spec §1).
+pub fn llc(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
+    let base = at.start;
+    cx.layer("llc", at.clone());
+    let (h, n) = match Llc::parse(slice(data, &at)) {
+        Ok(x) => x,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.uint("llc.dsap", base..base + 1, h.dsap);
+    cx.uint("llc.ssap", base + 1..base + 2, h.ssap);
+    let clen = llc::control_len(h.control.to_le_bytes()[0]);
+    cx.uint("llc.control", base + 2..base + 2 + clen, h.control);
+    let payload = base + n..at.end;
+    cx.set_layer_end(at.end);
+    if let Some(s) = h.snap {
+        cx.uint("llc.oui", base + 3..base + 6, s.oui_u32());
+        if s.pid_is_ethertype() {
+            cx.uint("llc.type", base + 6..base + 8, s.pid);
+            return Next::Ether(EtherType(s.pid), payload);
+        }
+        cx.uint("llc.pid", base + 6..base + 8, s.pid);
+        return Next::To(Proto::Data, payload);
+    }
+    match h.dsap {
+        llc::SAP_MVTP => Next::To(Proto::Mvtp, payload),
+        llc::SAP_IP => Next::To(Proto::Ipv4, payload),
+        _ => Next::To(Proto::Data, payload),
+    }
+}
+
+fn sll_common(cx: &mut Cx, data: &[u8], at: Range<usize>, v2: bool) -> Next {
+    let base = at.start;
+    cx.layer("sll", at.clone());
+    let (h, n) = match Sll::parse(slice(data, &at), v2) {
+        Ok(x) => x,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    // (pkttype, hatype, halen, addr, protocol) positions differ between v1 and v2.
+    let (pk, ha, hl, ad, pr) = if v2 {
+        (10..11, 8..10, 11..12, 12..20, 0..2)
+    } else {
+        (0..2, 2..4, 4..6, 6..14, 14..16)
+    };
+    let r = |x: Range<usize>| base + x.start..base + x.end;
+    if v2 {
+        cx.uint("sll.ifindex", r(4..8), h.ifindex);
+    }
+    cx.uint("sll.pkttype", r(pk), h.pkttype);
+    cx.uint("sll.hatype", r(ha), h.hatype);
+    cx.uint("sll.halen", r(hl), h.halen);
+    let alen = usize::from(h.halen).min(8);
+    if h.hatype == 1 && h.halen == 6 {
+        cx.field("sll.src.eth", r(ad.start..ad.start + 6), Value::Mac(array(&h.addr, 0).unwrap_or_default()));
+    } else if alen > 0 {
+        cx.field("sll.src.other", r(ad.start..ad.start + alen), Value::Bytes);
+    }
+    let payload = base + n..at.end;
+    if h.protocol >= EtherType::MIN_ETHERTYPE {
+        cx.uint("sll.etype", r(pr), h.protocol);
+        Next::Ether(EtherType(h.protocol), payload)
+    } else {
+        cx.uint("sll.ltype", r(pr), h.protocol);
+        match h.protocol {
+            sll::PROTO_8022 => Next::To(Proto::Llc, payload),
+            _ => Next::To(Proto::Data, payload),
+        }
+    }
+}
+
+/// Linux cooked capture v1.
 pub fn sll(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    sll_common(cx, data, at, false)
 }
 
-/// Stub: shows the octets as data.
+/// Linux cooked capture v2.
 pub fn sll2(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    sll_common(cx, data, at, true)
 }
 
-/// Stub: shows the octets as data.
+/// ARP (RFC 826) summary: opcode and the IPv4 protocol addresses of Ethernet ARP.
 pub fn arp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    let b = slice(data, &at);
+    cx.layer("arp", at.clone());
+    let (Some(op), Some(hlen), Some(plen)) = (be_u16(b, 6), b.get(4), b.get(5)) else {
+        return cx.stop_at(base, codec::DecodeError::truncated("arp", 0, 8, b.len()).clause("RFC826"));
+    };
+    cx.uint("arp.opcode", base + 6..base + 8, op);
+    let (h, p) = (usize::from(*hlen), usize::from(*plen));
+    if p == 4 {
+        let spa = 8 + h;
+        let tpa = 8 + 2 * h + 4;
+        if let (Some(s), Some(t)) = (array::<4>(b, spa), array::<4>(b, tpa)) {
+            cx.field("arp.src.proto_ipv4", base + spa..base + spa + 4, Value::Ipv4(s));
+            cx.field("arp.dst.proto_ipv4", base + tpa..base + tpa + 4, Value::Ipv4(t));
+        }
+    }
+    Next::Stop
 }
 
-/// Stub: BSD/OpenBSD loopback.
-pub fn null(cx: &mut Cx, data: &[u8], at: Range<usize>, _network_order: bool) -> Next {
-    super::data::data(cx, data, at)
+/// BSD loopback: a 4-octet address family, host order (`network_order` false) or
+/// network order (OpenBSD `LOOP`).
+pub fn null(cx: &mut Cx, data: &[u8], at: Range<usize>, network_order: bool) -> Next {
+    let base = at.start;
+    cx.layer("null", at.clone());
+    let Some(fam) = array::<4>(slice(data, &at), 0) else {
+        return cx.stop_at(base, codec::DecodeError::truncated("null", 0, 4, at.len()));
+    };
+    let family = sll::null_family(fam, network_order);
+    cx.uint("null.family", base..base + 4, family);
+    let payload = base + 4..at.end;
+    if family == sll::AF_INET {
+        Next::To(Proto::Ipv4, payload)
+    } else if sll::AF_INET6.contains(&family) {
+        Next::To(Proto::Ipv6, payload)
+    } else {
+        Next::To(Proto::Data, payload)
+    }
 }

@@ -1,31 +1,378 @@
-//! (Stub: the protocol work fills this in.)
+//! Network and transport layers: raw IP, IPv4 (options, checksum, fragments), IPv6
+//! (extension headers, fragments), UDP (checksum over the enclosing IP's pseudo-header),
+//! TCP summary fields; and the encapsulation-overhead post-pass of spec MIP-7.
 
 use crate::cx::Cx;
-use crate::engine::Next;
+use crate::engine::{Next, Proto};
+use crate::model::{Dissection, Layer, Value};
+use codec::checksum::PseudoHeader;
+use codec::ipv4::{self, Ipv4View, FLAG_DF, FLAG_MF, FLAG_RB};
+use codec::ipv6::{self, Ipv6};
+use codec::numbers::IpProto;
+use codec::tcp::{self, TcpView};
+use codec::udp::{self, ChecksumStatus, UdpView};
+use codec::Diagnostic;
 use core::ops::Range;
 
-/// Stub: shows the octets as data.
+fn slice<'a>(data: &'a [u8], at: &Range<usize>) -> &'a [u8] {
+    data.get(at.clone()).unwrap_or(&[])
+}
+
+fn r(base: usize, f: Range<usize>) -> Range<usize> {
+    base + f.start..base + f.end
+}
+
+/// Raw IP: IPv4 or IPv6 by the version nibble.
 pub fn raw(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    match slice(data, &at).first().map(|b| b >> 4) {
+        Some(6) => ipv6(cx, data, at),
+        _ => ipv4(cx, data, at),
+    }
 }
 
-/// Stub: shows the octets as data.
+/// IPv4 (RFC 791 §3.1).
 pub fn ipv4(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("ip", at.clone());
+    let v = match Ipv4View::new(slice(data, &at)) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    let hlen = v.header_len();
+    cx.set_layer_end(base + usize::from(v.total_len()));
+    cx.uint("ip.version", base..base + 1, ipv4::VERSION);
+    cx.uint("ip.hdr_len", base..base + 1, hlen as u64);
+    let ds = v.dsfield();
+    cx.uint("ip.dsfield", base + 1..base + 2, ds);
+    cx.uint("ip.dsfield.dscp", base + 1..base + 2, ds >> 2);
+    cx.uint("ip.dsfield.ecn", base + 1..base + 2, ds & 3);
+    cx.uint("ip.len", r(base, ipv4::field::LEN), v.total_len());
+    cx.uint("ip.id", r(base, ipv4::field::ID), v.ident());
+    let ff = r(base, ipv4::field::FLAGS_FRAG);
+    let flags = v.flags();
+    cx.push("ip.flags", ff.start..ff.start + 1, Value::U64(u64::from(flags)));
+    cx.flag("ip.flags.rb", ff.start..ff.start + 1, flags & FLAG_RB != 0);
+    cx.flag("ip.flags.df", ff.start..ff.start + 1, flags & FLAG_DF != 0);
+    cx.flag("ip.flags.mf", ff.start..ff.start + 1, flags & FLAG_MF != 0);
+    cx.pop();
+    cx.uint("ip.frag_offset", ff, u64::from(v.frag_offset()) * 8);
+    cx.uint("ip.ttl", base + ipv4::field::TTL..base + ipv4::field::TTL + 1, v.ttl());
+    let proto = v.protocol();
+    cx.uint("ip.proto", base + ipv4::field::PROTO..base + ipv4::field::PROTO + 1, proto.0);
+    let ck = r(base, ipv4::field::CHECKSUM);
+    cx.uint("ip.checksum", ck.clone(), v.checksum());
+    let good = v.checksum_ok();
+    cx.uint("ip.checksum.status", ck, u64::from(good));
+    if !good {
+        let want = {
+            let mut h = v.header().to_vec();
+            if let Some(c) = h.get_mut(ipv4::field::CHECKSUM) {
+                c.fill(0);
+            }
+            codec::checksum::internet(&h)
+        };
+        cx.diag_at(
+            base,
+            Diagnostic::warning(
+                "ip.checksum",
+                ipv4::field::CHECKSUM.start,
+                "RFC791-3.1",
+                format!("header checksum {:#06x}, should be {want:#06x}", v.checksum()),
+            ),
+        );
+    }
+    cx.field("ip.src", r(base, ipv4::field::SRC), Value::Ipv4(v.src()));
+    cx.field("ip.dst", r(base, ipv4::field::DST), Value::Ipv4(v.dst()));
+    let opt_base = base + ipv4::MIN_HEADER_LEN;
+    for o in ipv4::options(v.options()) {
+        match o {
+            Ok(o) => {
+                let at = opt_base + o.offset;
+                cx.uint("ip.opt.type", at..at + 1, o.kind);
+                if o.octets.len() > 1 {
+                    cx.uint("ip.opt.len", at + 1..at + 2, o.octets.len() as u64);
+                }
+            }
+            Err(e) => cx.diag_at(base, e.to_diagnostic()),
+        }
+    }
+    let payload = base + hlen..base + usize::from(v.total_len());
+    if v.is_fragment() {
+        cx.field("ip.fragment", payload.clone(), Value::Bytes);
+        let key = crate::reassembly::Key {
+            src: v.src(),
+            dst: v.dst(),
+            proto: proto.0,
+            id: v.ident(),
+        };
+        let offset = usize::from(v.frag_offset()) * 8;
+        return match cx.reassemble_ipv4(key, offset, flags & FLAG_MF != 0, v.payload()) {
+            crate::reassembly::Outcome::Complete { payload, .. } => {
+                let n = payload.len();
+                Next::Buffer(payload, Box::new(Next::Ip(proto, 0..n)))
+            }
+            _ => Next::Stop,
+        };
+    }
+    Next::Ip(proto, payload)
 }
 
-/// Stub: shows the octets as data.
+/// IPv6 (RFC 8200) with its extension headers in the same layer.
 pub fn ipv6(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("ipv6", at.clone());
+    let (h, upper, up) = match Ipv6::parse(slice(data, &at)) {
+        Ok(x) => x,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.set_layer_end(base + up.end);
+    cx.uint("ipv6.version", base..base + 1, ipv6::VERSION);
+    cx.uint("ipv6.tclass", base..base + 2, h.tclass);
+    cx.uint("ipv6.flow", base + 1..base + 4, h.flow);
+    cx.uint("ipv6.plen", r(base, ipv6::field::PLEN), (up.end - ipv6::HEADER_LEN) as u64);
+    cx.uint("ipv6.nxt", base + ipv6::field::NXT..base + ipv6::field::NXT + 1, h.next_header.0);
+    cx.uint("ipv6.hlim", base + ipv6::field::HLIM..base + ipv6::field::HLIM + 1, h.hop_limit);
+    cx.field("ipv6.src", r(base, ipv6::field::SRC), Value::Ipv6(h.src));
+    cx.field("ipv6.dst", r(base, ipv6::field::DST), Value::Ipv6(h.dst));
+    let mut off = base + ipv6::HEADER_LEN;
+    let mut fragment = false;
+    for e in &h.ext {
+        let n = e.buffer_len();
+        let name = ipv6::ext_name(e.kind);
+        cx.push(name, off..off + n, Value::None);
+        match e.kind {
+            IpProto::IPV6_FRAG => {
+                cx.uint("ipv6.fraghdr.nxt", off..off + 1, e.next_header.0);
+                if let Some((o, m, id)) = e.fragment_fields() {
+                    cx.uint("ipv6.fraghdr.offset", off + 2..off + 4, o);
+                    cx.flag("ipv6.fraghdr.more", off + 2..off + 4, m);
+                    cx.uint("ipv6.fraghdr.ident", off + 4..off + 8, id);
+                    fragment |= o != 0 || m;
+                }
+            }
+            IpProto::HOPOPT => {
+                cx.uint("ipv6.hopopts.nxt", off..off + 1, e.next_header.0);
+                cx.uint("ipv6.hopopts.len", off + 1..off + 2, (n / 8 - 1) as u64);
+            }
+            IpProto::IPV6_ROUTE => {
+                cx.uint("ipv6.routing.nxt", off..off + 1, e.next_header.0);
+                cx.uint("ipv6.routing.len", off + 1..off + 2, (n / 8 - 1) as u64);
+                if let (Some(t), Some(s)) = (e.data.first(), e.data.get(1)) {
+                    cx.uint("ipv6.routing.type", off + 2..off + 3, *t);
+                    cx.uint("ipv6.routing.segleft", off + 3..off + 4, *s);
+                }
+            }
+            _ => {
+                cx.uint("ipv6.dstopts.nxt", off..off + 1, e.next_header.0);
+                cx.uint("ipv6.dstopts.len", off + 1..off + 2, (n / 8 - 1) as u64);
+            }
+        }
+        cx.pop();
+        off += n;
+    }
+    let payload = base + up.start..base + up.end;
+    if fragment {
+        return Next::To(Proto::Data, payload);
+    }
+    Next::Ip(upper, payload)
 }
 
-/// Stub: shows the octets as data.
+/// The pseudo-header of the innermost IP layer decoded so far.
+fn enclosing_pseudo_header(cx: &Cx) -> Option<PseudoHeader> {
+    let last = cx.layers().iter().rev().find(|l| l.proto == "ip" || l.proto == "ipv6")?;
+    if last.proto == "ip" {
+        match (cx.last_value("ip.src"), cx.last_value("ip.dst")) {
+            (Some(Value::Ipv4(s)), Some(Value::Ipv4(d))) => Some(PseudoHeader::V4 { src: *s, dst: *d }),
+            _ => None,
+        }
+    } else {
+        match (cx.last_value("ipv6.src"), cx.last_value("ipv6.dst")) {
+            (Some(Value::Ipv6(s)), Some(Value::Ipv6(d))) => Some(PseudoHeader::V6 { src: *s, dst: *d }),
+            _ => None,
+        }
+    }
+}
+
+/// UDP (RFC 768): ports, length, checksum verified over the enclosing IP pseudo-header.
 pub fn udp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    let ph = enclosing_pseudo_header(cx);
+    cx.layer("udp", at.clone());
+    let v = match UdpView::new(slice(data, &at)) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.set_layer_end(base + usize::from(v.len()));
+    cx.uint("udp.srcport", r(base, udp::field::SRC), v.src_port());
+    cx.uint("udp.dstport", r(base, udp::field::DST), v.dst_port());
+    cx.uint("udp.length", r(base, udp::field::LEN), v.len());
+    cx.uint("udp.checksum", r(base, udp::field::CHECKSUM), v.checksum());
+    let status = v.checksum_status(ph.as_ref());
+    cx.uint("udp.checksum.status", r(base, udp::field::CHECKSUM), status as u64);
+    if status == ChecksumStatus::Bad {
+        cx.diag_at(
+            base,
+            Diagnostic::warning(
+                "udp.checksum",
+                udp::field::CHECKSUM.start,
+                "RFC768",
+                format!("checksum {:#06x} does not verify", v.checksum()),
+            ),
+        );
+    }
+    Next::Udp {
+        src: v.src_port(),
+        dst: v.dst_port(),
+        at: base + udp::HEADER_LEN..base + usize::from(v.len()),
+    }
 }
 
-/// Stub: shows the octets as data.
+/// TCP (RFC 9293 §3.1) summary fields; the payload goes to the port's decoder.
 pub fn tcp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    let ph = enclosing_pseudo_header(cx);
+    cx.layer("tcp", at.clone());
+    let v = match TcpView::new(slice(data, &at)) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.uint("tcp.srcport", r(base, tcp::field::SRC), v.src_port());
+    cx.uint("tcp.dstport", r(base, tcp::field::DST), v.dst_port());
+    cx.uint("tcp.seq", r(base, tcp::field::SEQ), v.seq());
+    cx.uint("tcp.ack", r(base, tcp::field::ACK), v.ack());
+    let of = r(base, tcp::field::OFF_FLAGS);
+    cx.uint("tcp.hdr_len", of.start..of.start + 1, v.header_len() as u64);
+    let f = v.flags();
+    cx.push("tcp.flags", of.clone(), Value::U64(u64::from(f)));
+    cx.flag("tcp.flags.syn", of.clone(), f & tcp::FLAG_SYN != 0);
+    cx.flag("tcp.flags.ack", of.clone(), f & tcp::FLAG_ACK != 0);
+    cx.flag("tcp.flags.fin", of.clone(), f & tcp::FLAG_FIN != 0);
+    cx.flag("tcp.flags.reset", of.clone(), f & tcp::FLAG_RST != 0);
+    cx.flag("tcp.flags.push", of, f & tcp::FLAG_PSH != 0);
+    cx.pop();
+    cx.uint("tcp.window_size_value", r(base, tcp::field::WINDOW), v.window());
+    cx.uint("tcp.checksum", r(base, tcp::field::CHECKSUM), v.checksum());
+    if let Some(ph) = ph {
+        cx.uint("tcp.checksum.status", r(base, tcp::field::CHECKSUM), u64::from(v.checksum_ok(&ph)));
+    }
+    cx.uint("tcp.urgent_pointer", r(base, tcp::field::URGENT), v.urgent());
+    cx.uint("tcp.len", at.clone(), v.payload().len() as u64);
+    Next::Tcp {
+        src: v.src_port(),
+        dst: v.dst_port(),
+        at: base + v.header_len()..at.end,
+    }
 }
 
+/// Layer names that can stand for the ESP step of an RFC 5265 stack.
+const ESP_LAYERS: [&str; 1] = ["esp"];
+
+/// `tunnel` := IP-in-IP (an `ip` followed by an `ip`) or a MIP UDP tunnel (`ip udp mip`).
+fn tunnel<'a>(s: &'a [&'a str]) -> Option<&'a [&'a str]> {
+    match s {
+        ["ip", "udp", "mip", rest @ ..] => Some(rest),
+        ["ip", rest @ ..] if matches!(rest.first(), None | Some(&"ip")) => Some(rest),
+        _ => None,
+    }
+}
+
+/// `esp` := IP / ESP or IP / UDP / ESP (RFC 3948), optionally with a UDP-encapsulation layer.
+fn esp<'a>(s: &'a [&'a str]) -> Option<&'a [&'a str]> {
+    match s {
+        ["ip", e, rest @ ..] if ESP_LAYERS.contains(e) => Some(rest),
+        ["ip", "udp", e, rest @ ..] if ESP_LAYERS.contains(e) => Some(rest),
+        ["ip", "udp", _, e, rest @ ..] if ESP_LAYERS.contains(e) => Some(rest),
+        _ => None,
+    }
+}
+
+/// The RFC 5265 access mode (spec §8 MIP-7) the layers in front of the user packet match.
+pub fn access_mode(prefix: &[&str]) -> Option<&'static str> {
+    if tunnel(prefix).is_some_and(<[_]>::is_empty) {
+        return Some("c");
+    }
+    if esp(prefix).and_then(tunnel).is_some_and(<[_]>::is_empty) {
+        return Some("fvc");
+    }
+    if tunnel(prefix).and_then(esp).and_then(tunnel).is_some_and(<[_]>::is_empty) {
+        return Some("cvc");
+    }
+    None
+}
+
+/// Post-pass after the engine's loop (spec §8 MIP-7): when the packet's IP stack matches an
+/// RFC 5265 access mode, adds an `overhead` layer with `overhead.bytes` (the octets of the
+/// outermost IPv4 datagram around the innermost one: headers, ESP header, IV, padding,
+/// trailer and ICV as observed) and `overhead.mode`.
+pub fn finish(out: &mut Dissection) {
+    let Some(first) = out.layers.iter().position(|l| l.proto == "ip") else {
+        return;
+    };
+    let Some(last) = out.layers.iter().rposition(|l| l.proto == "ip") else {
+        return;
+    };
+    if last == first || out.stopped.is_some() {
+        return;
+    }
+    // An IP packet that carries ESP or AH nobody decrypted is not the user's packet.
+    let inner_proto = out.layer_fields(last).iter().find(|f| f.name == "ip.proto").map(|f| f.value.clone());
+    if matches!(inner_proto, Some(Value::U64(p)) if p == u64::from(IpProto::ESP.0) || p == u64::from(IpProto::AH.0)) {
+        return;
+    }
+    let mut names: [&str; 16] = [""; 16];
+    let span = out.layers.get(first..last).unwrap_or(&[]);
+    if span.len() > names.len() {
+        return;
+    }
+    for (n, l) in names.iter_mut().zip(span) {
+        *n = l.proto;
+    }
+    let Some(mode) = access_mode(names.get(..span.len()).unwrap_or(&[])) else {
+        return;
+    };
+    let len = |l: &Layer| (l.range.end - l.range.start) as u64;
+    let (Some(outer), Some(inner)) = (out.layers.get(first), out.layers.get(last)) else {
+        return;
+    };
+    let bytes = len(outer).saturating_sub(len(inner));
+    let (buffer, range) = (outer.buffer, outer.range.clone());
+    let n = out.fields.len() as u32;
+    out.layers.push(Layer {
+        proto: "overhead",
+        buffer,
+        range: range.clone(),
+        fields: n..n + 2,
+    });
+    out.fields.push(crate::model::Field {
+        name: "overhead.bytes",
+        buffer,
+        range: range.clone(),
+        value: Value::U64(bytes),
+        depth: 0,
+    });
+    out.fields.push(crate::model::Field {
+        name: "overhead.mode",
+        buffer,
+        range,
+        value: Value::Str(mode),
+        depth: 0,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::access_mode;
+
+    #[test]
+    fn mip_7_access_modes() {
+        assert_eq!(access_mode(&["ip"]), Some("c"));
+        assert_eq!(access_mode(&["ip", "udp", "mip"]), Some("c"));
+        assert_eq!(access_mode(&["ip", "esp", "ip"]), Some("fvc"));
+        assert_eq!(access_mode(&["ip", "udp", "esp", "ip", "udp", "mip"]), Some("fvc"));
+        assert_eq!(access_mode(&["ip", "ip", "esp", "ip"]), Some("cvc"));
+        assert_eq!(access_mode(&["ip", "udp", "mip", "ip", "udp", "esp", "ip", "udp", "mip"]), Some("cvc"));
+        assert_eq!(access_mode(&["ip", "esp"]), None);
+        assert_eq!(access_mode(&["ip", "gre"]), None);
+        assert_eq!(access_mode(&[]), None);
+    }
+}
