@@ -28,6 +28,7 @@ pub(crate) mod mv {
     pub const AVP_AUTH_FH: u64 = 6;
     pub const CODE_STALE: u64 = 137;
     pub const CODE_SERVER_AUTH: u64 = 131;
+    pub const CODE_IDENT: u64 = 133;
     pub const CODE_FA_AUTH: u64 = 67;
     pub const ENCAP_PPP: u64 = 1;
     pub const ENCAP_L2TP: u64 = 2;
@@ -60,6 +61,10 @@ pub struct CheckConfig {
     /// The capture may start in the middle of connections: do not flag MV-DATA on a
     /// connection whose registration the capture did not see.
     pub partial_capture: bool,
+    /// MV-FAA period, seconds [PROC-1]; a gap of more than 3 periods is a finding.
+    pub adv_period: f64,
+    /// The internal network (CIDR, e.g. "10.1.0.0/16") an i-HA serves [MIP-5].
+    pub trusted_subnets: Vec<String>,
     /// Rules not to evaluate.
     pub skip: Vec<String>,
     /// Severity overrides by rule.
@@ -87,6 +92,8 @@ impl Default for CheckConfig {
             replay_window: 7.0,
             idle_expiry: 3600.0,
             partial_capture: false,
+            adv_period: 1.0,
+            trusted_subnets: Vec::new(),
             skip: Vec::new(),
             severity: BTreeMap::new(),
         }
@@ -297,6 +304,10 @@ pub struct Checker {
     fas_sources: HashMap<[u8; 6], f64>,
     last_sweep: f64,
     now: f64,
+    /// Last accepted Identification per Global Endpoint ID [AUTH-6].
+    last_ident: HashMap<String, u64>,
+    /// Last MV-FAA time per FA [PROC-1].
+    fa_last_adv: HashMap<[u8; 6], (f64, u64)>,
 }
 
 impl Checker {
@@ -318,6 +329,8 @@ impl Checker {
             fas_sources: HashMap::new(),
             last_sweep: f64::NEG_INFINITY,
             now: 0.0,
+            last_ident: HashMap::new(),
+            fa_last_adv: HashMap::new(),
         }
     }
 
@@ -361,6 +374,7 @@ impl Checker {
             self.l2tp_packet(number, ts, l);
         }
         self.rfc5265_packet(number, ts, d, frame);
+        self.esp_forwarding(number, d, frame);
         if ts - self.last_sweep > 60.0 {
             self.sweep(ts);
         }
@@ -392,10 +406,16 @@ impl Checker {
             self.gateway_rrq(number, ts, p);
         }
         match p.ty {
-            mv::FAA => self.faa(number, p),
+            mv::FAA => {
+                self.faa(number, p);
+                self.advertisement_timing(number, ts, p);
+            }
             mv::FAS => {
                 if let Some(src) = p.mac_src {
                     self.fas_sources.insert(src, ts);
+                    if !self.fa_last_adv.is_empty() {
+                        self.proc_expect_fas_answer(number, ts, src);
+                    }
                 }
             }
             mv::RRQ => self.rrq(number, ts, p),
@@ -571,6 +591,21 @@ impl Checker {
     fn server_validity(&mut self, number: u64, ts: f64, req: &PendingRrq, p: &Pdu) {
         let (Some(gid), Some(cid)) = (req.pdu.gid.clone(), p.cid) else { return };
         let eps = p.endpoints();
+        // AUTH-6 comes before the Connect ID check (131 → 133 → 137).
+        if let Some(ident) = req.pdu.ident.map(u64::from_be_bytes) {
+            if let Some(bad) = self.replay_problem(&gid, ident, req.ts) {
+                if p.code == 0 {
+                    self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps, format!("server accepted a request from {gid} whose Identification {bad}; it must answer 133"));
+                    return;
+                }
+            } else if p.code == mv::CODE_IDENT {
+                self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps, format!("server answered 133 (identification mismatch) to a fresh Identification from {gid}"));
+                return;
+            }
+            if p.code == 0 {
+                self.last_ident.insert(gid.clone(), ident);
+            }
+        }
         let answer = (p.code, p.lifetime, p.reset, p.roam, p.leid);
         let Some(rec) = self.records.get(&gid).cloned() else {
             if p.code == 0 {
@@ -597,6 +632,59 @@ impl Checker {
             }
         } else if p.code != mv::CODE_STALE {
             self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code {} to stale Connect ID {cid} from {gid} (its record holds the newer {} from {age:.1} s before); it must answer 137 and change nothing", p.code, rec.cid));
+        }
+    }
+
+    /// Why `ident` fails replay protection at capture time `ts`, if it does and the client
+    /// uses timestamps (RFC 5944 §5.7; a value more than a day from the capture clock is
+    /// taken for a nonce and not judged).
+    fn replay_problem(&self, gid: &str, ident: u64, ts: f64) -> Option<String> {
+        const NTP_UNIX_OFFSET: f64 = 2_208_988_800.0;
+        let secs = (ident >> 32) as f64 + (ident & 0xFFFF_FFFF) as f64 / 4_294_967_296.0 - NTP_UNIX_OFFSET;
+        let skew = secs - ts;
+        if skew.abs() > 86_400.0 {
+            return None;
+        }
+        if skew.abs() > self.cfg.replay_window {
+            return Some(format!("is {skew:+.1} s from the receiver's clock (window {} s)", self.cfg.replay_window));
+        }
+        match self.last_ident.get(gid) {
+            Some(&last) if ident <= last => Some(format!("{ident:#018x} is not newer than the last accepted {last:#018x}")),
+            _ => None,
+        }
+    }
+
+    /// PROC-1: an FA advertises periodically and answers an MV-FAS at once.
+    fn advertisement_timing(&mut self, number: u64, ts: f64, p: &Pdu) {
+        let Some(fa) = p.mac_src else { return };
+        if p.mac_dst == Some(mv::MULTICAST) {
+            if let Some(&(last, last_frame)) = self.fa_last_adv.get(&fa) {
+                let gap = ts - last;
+                if gap > 3.0 * self.cfg.adv_period {
+                    self.report("PROC-1", number, vec![last_frame], None, vec![mac_str(fa)], format!("FA {} sent no MV-FAA for {gap:.1} s (period {} s)", mac_str(fa), self.cfg.adv_period));
+                }
+            }
+            self.fa_last_adv.insert(fa, (ts, number));
+        }
+    }
+
+    /// SEC-2: ESP to a client on the access link goes to the client whose LEID is
+    /// SPI >> 16, in SNAP framing with type 0x0800.
+    fn esp_forwarding(&mut self, number: u64, d: &Dissection, frame: &[u8]) {
+        let Some(esp) = layers(d, frame, "esp").next() else { return };
+        let Some(spi) = esp.uint("esp.spi") else { return };
+        let Some(eth) = layers(d, frame, "eth").next() else { return };
+        let Some(Value::Mac(client)) = eth.get("eth.dst").map(|f| f.value.clone()) else { return };
+        let leid = spi >> 16;
+        let client_conns: Vec<u64> = self.conns.iter().filter(|((m, _), c)| *m == client && c.open).map(|((_, l), _)| *l).collect();
+        if client_conns.is_empty() {
+            return; // not a client we know: the packet may be on another link
+        }
+        let eps = vec![mac_str(client)];
+        if !client_conns.contains(&leid) {
+            self.report("SEC-2", number, vec![], None, eps, format!("ESP SPI {spi:#010x} (LEID {leid}) forwarded to {}, whose open connection has LEID {:?}", mac_str(client), client_conns));
+        } else if layers(d, frame, "llc").next().is_none() {
+            self.report("SEC-2", number, vec![], None, eps, format!("ESP for LEID {leid} forwarded to {} without SNAP framing (LLC/SNAP type 0x0800 required)", mac_str(client)));
         }
     }
 
@@ -700,8 +788,8 @@ impl Checker {
 
 /// Packet and stateful rules this engine evaluates today.
 pub const IMPLEMENTED: &[&str] = &[
-    "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "PROC-2", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
-    "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-6",
+    "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "AUTH-6", "PROC-1", "PROC-2", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
+    "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-4", "MIP-5", "MIP-6", "SEC-2",
     "RFC2661-5.8", "RFC5944-3.4",
 ];
 
@@ -929,6 +1017,62 @@ mod tests {
         assert!(c.findings().is_empty(), "partial captures do not judge never-seen connections");
     }
 
+
+    /// NTP timestamp Identification for capture time `ts` (seconds since 1970).
+    fn ntp(ts: f64) -> u64 {
+        ((ts as u64 + 2_208_988_800) << 32) | 0x1234
+    }
+
+    #[test]
+    fn auth_6_replay_protection_with_timestamps() {
+        let t0 = 1_767_225_600.0;
+        let f = run(&[
+            (t0, rrq(UP, 10, 5, true, 1800, ntp(t0))),
+            (t0 + 0.1, rrp(DOWN, 10, 5, true, 0, 1800, ntp(t0))), // fresh: fine
+            (t0 + 100.0, rrq(UP, 11, 5, false, 1800, ntp(t0 + 80.0))),
+            (t0 + 100.1, rrp(DOWN, 11, 5, false, 0, 1800, ntp(t0 + 80.0))), // 20 s old, accepted
+            (t0 + 200.0, rrq(UP, 12, 5, false, 1800, ntp(t0 + 200.0))),
+            (t0 + 200.1, rrp(DOWN, 12, 5, false, 133, 0, ntp(t0 + 200.0))), // fresh, rejected 133
+        ]);
+        assert_eq!(f, vec![("AUTH-6", 4, Severity::Error), ("AUTH-6", 6, Severity::Error)]);
+    }
+
+    #[test]
+    fn proc_1_advertisement_gaps_and_unanswered_solicitations() {
+        let fas = || pdu(Via::Link(CLIENT, mv::MULTICAST), mv::FAS, vec![("mvtp.leid", Value::U64(0))], 0);
+        let answer = pdu(Via::Link(FA_MAC, CLIENT), mv::FAA, vec![("mvtp.leid", Value::U64(0)), ("mvtp.agent.seq", Value::U64(2)), ("mvtp.avp.type", Value::U64(2)), ("mvtp.avp.type", Value::U64(3))], 0);
+        let f = run(&[(0.0, faa(0)), (1.0, faa(1)), (1.2, fas()), (1.3, answer), (2.0, faa(3)), (6.0, faa(4)), (6.5, fas()), (9.0, faa(5))]);
+        let rules: Vec<_> = f.iter().map(|x| (x.0, x.1)).collect();
+        assert_eq!(rules, vec![("PROC-1", 6), ("PROC-1", 7)], "a 4 s gap, then a solicitation nobody answered");
+    }
+
+    #[test]
+    fn sec_2_esp_to_the_client_of_spi_high_half() {
+        let link_down = Via::Link(FA_MAC, CLIENT);
+        let esp = |spi: u64, snap: bool| {
+            let mut p = pdu(link_down, mv::DATA, vec![], 0);
+            p.d.layers.truncate(1);
+            p.d.fields.truncate(2);
+            p.d.layers[0].fields = 0..2;
+            let mut add = |proto: &'static str, fields: Vec<(&'static str, Value)>| {
+                let start = p.d.fields.len() as u32;
+                for (name, value) in fields {
+                    p.d.fields.push(Field { name, buffer: BufferId::Frame, range: 0..0, value, depth: 0 });
+                }
+                p.d.layers.push(Layer { proto, buffer: BufferId::Frame, range: 0..0, fields: start..p.d.fields.len() as u32 });
+            };
+            if snap {
+                add("llc", vec![("llc.type", Value::U64(0x0800))]);
+            }
+            add("ip", vec![("ip.proto", Value::U64(50))]);
+            add("esp", vec![("esp.spi", Value::U64(spi))]);
+            p
+        };
+        let f = run(&[(0.0, rrp(link_down, 1, 5, true, 0, 1800, 1)), (1.0, esp(0x0005_0001, true)), (2.0, esp(0x0007_0001, true)), (3.0, esp(0x0005_0001, false))]);
+        let rules: Vec<_> = f.iter().map(|x| (x.0, x.1)).collect();
+        assert_eq!(rules, vec![("SEC-2", 3), ("SEC-2", 4)]);
+    }
+
     #[test]
     fn skipped_rules_and_overrides() {
         let mut c = Checker::new(CheckConfig { skip: vec!["PROC-7".into()], ..Default::default() });
@@ -939,6 +1083,6 @@ mod tests {
         assert!(r.findings.is_empty());
         assert!(r.not_evaluated.iter().any(|n| n.rule == "PROC-7" && n.reason.contains("skipped")));
         assert!(r.not_evaluated.iter().any(|n| n.rule == "AUTH-5" && n.reason.contains("no keys")));
-        assert!(r.not_evaluated.iter().any(|n| n.rule == "SEC-2"), "unimplemented stateful rules are listed, never silently passed");
+        assert!(r.not_evaluated.iter().any(|n| n.rule == "L2TP-4"), "unimplemented stateful rules are listed, never silently passed");
     }
 }

@@ -35,6 +35,15 @@ struct Request {
     life: u64,
     mac: Option<[u8; 6]>,
     via_esp: bool,
+    ha: Option<[u8; 4]>,
+    src: Option<[u8; 4]>,
+}
+
+/// Home agents seen for one mobile node [MIP-4].
+#[derive(Debug, Clone, Default)]
+struct HomeAgents {
+    internal: Vec<([u8; 4], u64)>,
+    external: Vec<([u8; 4], u64)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +58,24 @@ pub(crate) struct MipState {
     requests: HashMap<u32, Request>,
     /// Interfaces of mobile nodes: true once the node registered there.
     nodes: HashMap<[u8; 6], Option<Inside>>,
+    /// Home agents per mobile node interface [MIP-4].
+    agents: HashMap<[u8; 6], HomeAgents>,
+    /// Addresses known to be internal home agents (they sent TNC) [MIP-5].
+    internal: HashMap<[u8; 4], u64>,
+}
+
+/// `a` lies in one of the CIDR blocks (`10.1.0.0/16`); malformed blocks match nothing.
+fn in_subnets(a: [u8; 4], subnets: &[String]) -> bool {
+    subnets.iter().any(|s| {
+        let (net, len) = s.split_once('/').unwrap_or((s, "32"));
+        match (net.parse::<std::net::Ipv4Addr>(), len.parse::<u32>()) {
+            (Ok(n), Ok(l)) if l <= 32 => {
+                let mask = if l == 0 { 0 } else { u32::MAX << (32 - l) };
+                u32::from_be_bytes(a) & mask == u32::from(n) & mask
+            }
+            _ => false,
+        }
+    })
 }
 
 fn outer_mac(l: &LayerRef<'_>, name: &str) -> Option<[u8; 6]> {
@@ -76,12 +103,20 @@ impl Checker {
             if let (Some(m), false) = (mac, via_esp) {
                 self.rfc5265.nodes.entry(m).or_insert(None);
             }
-            self.rfc5265.requests.insert(low, Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp });
+            let ha = l.ipv4("mip.haaddr");
+            let src = l.outer("ip").and_then(|ip| ip.ipv4("ip.src"));
+            self.rfc5265.requests.insert(low, Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src });
         } else if ty == mip::RRP {
             let Some(req) = self.rfc5265.requests.get(&low).cloned() else { return };
             let code = l.uint("mip.code").unwrap_or(0);
             let life = l.uint("mip.life").unwrap_or(0);
             let at = l.d.layers[l.index].range.start as usize;
+            let tnc = l.get("mip.tnc").is_some();
+            let accepted = code <= mip::ACCEPTED_MAX;
+            let replier = l.outer("ip").and_then(|ip| ip.ipv4("ip.src")).or(req.ha);
+            if let (Some(ha), true) = (replier, accepted) {
+                self.home_agent_roles(number, &req, ha, tnc);
+            }
             if code <= mip::ACCEPTED_MAX && life > req.life {
                 self.report("RFC5944-3.4", number, vec![req.frame], Some(at + 2), vec![], format!("Registration Reply grants lifetime {life} s, more than the {} s requested", req.life));
             }
@@ -96,6 +131,33 @@ impl Checker {
                 };
                 self.rfc5265.nodes.insert(m, inside);
             }
+        }
+    }
+
+    /// MIP-4 (i-HA ≠ x-HA) and MIP-5 (an i-HA always answers with TNC, and only its trusted
+    /// subnets) for the accepted reply of `ha` to `req`.
+    fn home_agent_roles(&mut self, number: u64, req: &Request, ha: [u8; 4], tnc: bool) {
+        let ha_s = std::net::Ipv4Addr::from(ha).to_string();
+        if tnc {
+            self.rfc5265.internal.insert(ha, number);
+        } else if let Some(&first) = self.rfc5265.internal.get(&ha) {
+            self.report("MIP-5", number, vec![req.frame, first], None, vec![ha_s.clone()], format!("internal home agent {ha_s} (it sent TNC in frame {first}) accepted a registration without TNC"));
+        }
+        if tnc && !self.cfg.trusted_subnets.is_empty() {
+            if let Some(src) = req.src.filter(|s| !in_subnets(*s, &self.cfg.trusted_subnets)) {
+                self.report("MIP-5", number, vec![req.frame], None, vec![ha_s.clone()], format!("internal home agent {ha_s} answered a request from {}, outside its trusted subnets; it must drop it", std::net::Ipv4Addr::from(src)));
+            }
+        }
+        let Some(mac) = req.mac else { return };
+        let internal = tnc || req.via_esp;
+        let agents = self.rfc5265.agents.entry(mac).or_default();
+        let (same, other) = if internal { (&mut agents.internal, &agents.external) } else { (&mut agents.external, &agents.internal) };
+        let clash = other.iter().find(|(a, _)| *a == ha).map(|(_, f)| *f);
+        if !same.iter().any(|(a, _)| *a == ha) {
+            same.push((ha, number));
+        }
+        if let Some(f) = clash {
+            self.report("MIP-4", number, vec![f], None, vec![ha_s.clone()], format!("mobile node {} uses {ha_s} as both its internal and its external home agent", mac_str(mac)));
         }
     }
 
@@ -182,9 +244,10 @@ mod tests {
 
     #[test]
     fn mip_2_plaintext_only_inside() {
+        let xha = [203, 0, 113, 20];
         let pkts = vec![
-            (0.0, reg(1, 300)),
-            (0.1, reply(1, 0, 300, false)), // accepted without TNC: outside
+            (0.0, reg_to(xha, 1, false)),
+            (0.1, reply_from(xha, 1, false)), // accepted without TNC (an external HA): outside
             (0.2, user_data(true)),         // MIP-2
             (0.3, esp()),                   // protected: fine
             (1.0, reg(2, 300)),
@@ -195,6 +258,35 @@ mod tests {
             (2.2, user_data(true)),         // MIP-2
         ];
         assert_eq!(run(Default::default(), pkts), vec![("MIP-2", 3), ("MIP-2", 10)]);
+    }
+
+    fn reg_to(ha: [u8; 4], ident: u8, via_esp: bool) -> Pkt {
+        let p = if via_esp { Pkt::new().eth_ip(MN, GW, MN_IP, [203, 0, 113, 30], 50).layer("esp").u("esp.spi", 1).layer("ip").f("ip.src", crate::model::Value::Ipv4([10, 99, 0, 17])) } else { Pkt::new().eth_ip(MN, GW, MN_IP, ha, 17) };
+        p.udp(434, 434).layer("mip").u("mip.type", 1).u("mip.life", 300).b("mip.t", true).f("mip.haaddr", crate::model::Value::Ipv4(ha)).bytes("mip.ident", &[0, 0, 0, 0, 0, 0, 0, ident])
+    }
+
+    fn reply_from(ha: [u8; 4], ident: u8, tnc: bool) -> Pkt {
+        let p = Pkt::new().eth_ip(GW, MN, ha, MN_IP, 17).udp(434, 434).layer("mip").u("mip.type", 3).u("mip.code", 0).u("mip.life", 300).bytes("mip.ident", &[0, 0, 0, 9, 0, 0, 0, ident]);
+        if tnc {
+            p.u("mip.tnc", 149)
+        } else {
+            p
+        }
+    }
+
+    #[test]
+    fn mip_4_and_mip_5_home_agent_roles() {
+        let xha = [203, 0, 113, 20];
+        // Clean: x-HA outside without TNC, i-HA through the VPN with TNC.
+        let clean = vec![(0.0, reg_to(xha, 1, false)), (0.1, reply_from(xha, 1, false)), (1.0, reg_to(IHA, 2, true)), (1.1, reply_from(IHA, 2, true))];
+        assert_eq!(run(Default::default(), clean), vec![]);
+        // The same address as both; then the i-HA answering without TNC.
+        let bad = vec![(0.0, reg_to(IHA, 1, true)), (0.1, reply_from(IHA, 1, true)), (1.0, reg_to(IHA, 2, false)), (1.1, reply_from(IHA, 2, false))];
+        assert_eq!(run(Default::default(), bad), vec![("MIP-5", 4), ("MIP-4", 4)]);
+        // Trusted subnets configured: an i-HA answering an outside source.
+        let cfg = CheckConfig { trusted_subnets: vec!["10.99.0.0/16".into()], ..Default::default() };
+        let outside = vec![(0.0, reg_to(IHA, 1, false)), (0.1, reply_from(IHA, 1, true))];
+        assert_eq!(run(cfg, outside), vec![("MIP-5", 2)]);
     }
 
     #[test]

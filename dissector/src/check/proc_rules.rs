@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 /// Seconds the server has to send the Roam Notify after accepting the roam.
 const ROAM_NOTIFY_WINDOW_S: f64 = 5.0;
+/// Seconds an FA has to answer an MV-FAS ("at once").
+const FAS_ANSWER_WINDOW_S: f64 = 1.0;
 /// Seconds an FA has to answer an invalid PDU.
 const INVALID_ANSWER_WINDOW_S: f64 = 2.0;
 /// Seconds after the lifetime ends within which the expiry MV-DN must appear.
@@ -45,6 +47,8 @@ struct Binding {
 enum Expect {
     /// An MV-DN with this code, LEID and (when known) Connect ID, toward `to`.
     Dn { code: u64, leid: u64, cid: Option<u64>, to: String },
+    /// A unicast MV-FAA to this 802 address.
+    Faa { to: [u8; 6] },
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +117,26 @@ impl Checker {
         });
     }
 
+    /// An FA must answer the MV-FAS of frame `number` from `client` at once [PROC-1].
+    pub(crate) fn proc_expect_fas_answer(&mut self, number: u64, ts: f64, client: [u8; 6]) {
+        self.procs.obligations.push(Obligation {
+            rule: "PROC-1",
+            due: ts + FAS_ANSWER_WINDOW_S,
+            frame: number,
+            related: vec![],
+            gid: None,
+            expect: Expect::Faa { to: client },
+            message: format!("no FA answered the MV-FAS of {} with a unicast MV-FAA", mac_str(client)),
+        });
+    }
+
+    /// An MV-FAA: satisfies MV-FAS obligations toward its destination.
+    pub(crate) fn proc_faa(&mut self, p: &Pdu) {
+        if let Some(to) = p.mac_dst {
+            self.procs.obligations.retain(|o| o.expect != Expect::Faa { to });
+        }
+    }
+
     /// AUTH-4 on MV-RRQ / MV-RRP, and AUTH-4, AUTH-7, PROC-14 on MV-DN.
     pub(crate) fn proc_pdu(&mut self, number: u64, ts: f64, p: &Pdu) {
         self.procs.last_ts = ts;
@@ -126,6 +150,7 @@ impl Checker {
                 self.report("AUTH-4", number, vec![], Some(p.offset), p.endpoints(), format!("server MV-RRP (code {}) with Encap Type {} carries no Mobile-Home Authentication AVP", p.code, p.encap.unwrap_or(0)));
             }
             mv::DN => self.proc_dn(number, p),
+            mv::FAA => self.proc_faa(p),
             _ => {}
         }
     }
@@ -154,7 +179,7 @@ impl Checker {
         // Satisfy obligations; any MV-DN that closes the connection ends its expiry watch.
         let dn_to: Vec<String> = here;
         self.procs.obligations.retain(|o| {
-            let Expect::Dn { code, leid, cid, to } = &o.expect;
+            let Expect::Dn { code, leid, cid, to } = &o.expect else { return true };
             let same_conn = *leid == p.leid && dn_to.contains(to);
             let met = same_conn && *code == p.code && cid.is_none_or(|c| Some(c) == p.cid);
             let closed = o.rule == "PROC-10" && same_conn;
