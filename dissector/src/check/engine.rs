@@ -308,6 +308,8 @@ pub struct Checker {
     last_ident: HashMap<String, u64>,
     /// Last MV-FAA time per FA [PROC-1].
     fa_last_adv: HashMap<[u8; 6], (f64, u64)>,
+    /// The IP/GRE copy of each request: care-of address and LEID, by (Connect ID, ident low) [PROC-8].
+    forwarded: HashMap<(u64, u32), ([u8; 4], u64, u64)>,
 }
 
 impl Checker {
@@ -331,6 +333,7 @@ impl Checker {
             now: 0.0,
             last_ident: HashMap::new(),
             fa_last_adv: HashMap::new(),
+            forwarded: HashMap::new(),
         }
     }
 
@@ -497,6 +500,9 @@ impl Checker {
         if first_copy {
             self.pending.insert((cid, low), PendingRrq { frame: number, ts, pdu: p.clone() });
         }
+        if let Some(coa) = p.ip_src {
+            self.forwarded.insert((cid, low), (coa, p.leid, number));
+        }
         let eps = p.endpoints();
         // PROC-5: in IP/GRE the FA has written a LEID and addressed the Home IP Address.
         if p.ip_src.is_some() && p.leid == 0 {
@@ -609,6 +615,7 @@ impl Checker {
         let answer = (p.code, p.lifetime, p.reset, p.roam, p.leid);
         let Some(rec) = self.records.get(&gid).cloned() else {
             if p.code == 0 {
+                self.proc_8(number, p);
                 self.records.insert(gid.clone(), Record { cid, ts, frame: number, answer });
                 self.proc_accepted(number, ts, &gid, req.frame, &req.pdu, p);
             }
@@ -619,6 +626,9 @@ impl Checker {
         let rc = rec.cid as u32;
         if !fresh || newer(cid as u32, rc) {
             // Valid request [PROC-6].
+            if p.code == 0 {
+                self.proc_8(number, p);
+            }
             if p.code == mv::CODE_STALE {
                 self.report("PROC-6", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code 137 (stale) to Connect ID {cid} from {gid}, which is valid (record Connect ID {}, age {age:.1} s)", rec.cid));
             } else if p.code == 0 {
@@ -632,6 +642,19 @@ impl Checker {
             }
         } else if p.code != mv::CODE_STALE {
             self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code {} to stale Connect ID {cid} from {gid} (its record holds the newer {} from {age:.1} s before); it must answer 137 and change nothing", p.code, rec.cid));
+        }
+    }
+
+    /// PROC-8: the server answers a valid request in IP/GRE to the care-of address the
+    /// request came from, with the LEID the FA wrote into it.
+    fn proc_8(&mut self, number: u64, p: &Pdu) {
+        let (Some(cid), Some(low), Some(dst)) = (p.cid, p.ident_low(), p.ip_dst) else { return };
+        let Some(&(coa, leid, req_frame)) = self.forwarded.get(&(cid, low)) else { return };
+        let (coa_s, dst_s) = (std::net::Ipv4Addr::from(coa), std::net::Ipv4Addr::from(dst));
+        if dst != coa {
+            self.report("PROC-8", number, vec![req_frame], None, p.endpoints(), format!("MV-RRP sent to {dst_s}, but the request came from care-of address {coa_s}"));
+        } else if p.leid != leid {
+            self.report("PROC-8", number, vec![req_frame], Some(p.offset + 4), p.endpoints(), format!("MV-RRP carries LEID {}, but the FA's request carried {leid}", p.leid));
         }
     }
 
@@ -748,6 +771,8 @@ impl Checker {
         self.pending.retain(|_, r| now - r.ts < keep);
         self.records.retain(|_, r| now - r.ts < keep);
         self.judged_rrp.retain(|_, t| now - *t < keep);
+        let pending = &self.pending;
+        self.forwarded.retain(|k, _| pending.contains_key(k));
         self.clients.retain(|_, c| now - c.ts < keep);
         self.conns.retain(|_, c| now - c.ts < keep);
         self.fas_sources.retain(|_, t| now - *t < keep);
@@ -788,7 +813,7 @@ impl Checker {
 
 /// Packet and stateful rules this engine evaluates today.
 pub const IMPLEMENTED: &[&str] = &[
-    "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "AUTH-6", "PROC-1", "PROC-2", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
+    "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "AUTH-6", "PROC-1", "PROC-2", "PROC-8", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
     "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-4", "MIP-5", "MIP-6", "SEC-2",
     "RFC2661-5.8", "RFC5944-3.4",
 ];
@@ -1071,6 +1096,14 @@ mod tests {
         let f = run(&[(0.0, rrp(link_down, 1, 5, true, 0, 1800, 1)), (1.0, esp(0x0005_0001, true)), (2.0, esp(0x0007_0001, true)), (3.0, esp(0x0005_0001, false))]);
         let rules: Vec<_> = f.iter().map(|x| (x.0, x.1)).collect();
         assert_eq!(rules, vec![("SEC-2", 3), ("SEC-2", 4)]);
+    }
+
+    #[test]
+    fn proc_8_reply_to_the_care_of_address_with_the_fa_leid() {
+        let other = Via::Gre(SERVER, [198, 51, 100, 99]);
+        let f = run(&[(0.0, rrq(UP, 10, 5, true, 1800, 1)), (0.1, rrp(other, 10, 5, true, 0, 1800, 1)), (1.0, rrq(UP, 11, 5, false, 1800, 2)), (1.1, rrp(DOWN, 11, 6, false, 0, 1800, 2))]);
+        let rules: Vec<_> = f.iter().map(|x| (x.0, x.1)).collect();
+        assert_eq!(rules, vec![("PROC-8", 2), ("PROC-8", 4)]);
     }
 
     #[test]
