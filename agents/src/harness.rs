@@ -27,6 +27,8 @@ pub enum Node {
 pub struct Sent {
     /// When it was sent.
     pub at: Time,
+    /// When it arrives (sent + latency + jitter); meaningless when lost.
+    pub arrives: Time,
     /// Sender.
     pub from: Node,
     /// Receiver, when one was found.
@@ -61,6 +63,11 @@ pub struct Net {
     pub latency_ms: u64,
     /// Loss: probability in per mille and its PRNG.
     pub loss: Option<(u32, Rng)>,
+    /// Jitter: extra delay of each packet drawn from 0..=ms with its PRNG. Packets
+    /// between two nodes stay in order when `fifo` is set; paths still race each other.
+    pub jitter: Option<(u64, Rng)>,
+    /// Keep packets between the same two nodes in order (default true).
+    pub fifo: bool,
     /// Every packet sent.
     pub trace: Vec<Sent>,
     /// Every indication, with time and node.
@@ -68,6 +75,7 @@ pub struct Net {
     queue: BTreeMap<(Time, u64), Item>,
     seq: u64,
     timers: BTreeMap<(Node, Timer), u64>,
+    last_arrival: BTreeMap<(Node, Node), Time>,
 }
 
 impl Net {
@@ -81,6 +89,9 @@ impl Net {
             attached: Vec::new(),
             latency_ms: 1,
             loss: None,
+            jitter: None,
+            fifo: true,
+            last_arrival: BTreeMap::new(),
             trace: Vec::new(),
             indications: Vec::new(),
             queue: BTreeMap::new(),
@@ -225,7 +236,7 @@ impl Net {
         let to = self.route(from, &tx);
         let at = self.now + self.latency_ms;
         if to.is_empty() {
-            self.trace.push(Sent { at: self.now, from, to: None, lost: false, tx });
+            self.trace.push(Sent { at: self.now, arrives: self.now, from, to: None, lost: false, tx });
             return;
         }
         for node in to {
@@ -233,9 +244,21 @@ impl Net {
                 Some((per_mille, rng)) => rng.next_u32() % 1000 < *per_mille,
                 None => false,
             };
-            self.trace.push(Sent { at: self.now, from, to: Some(node), lost, tx: tx.clone() });
+            let extra = match self.jitter.as_mut() {
+                Some((ms, rng)) if *ms > 0 => rng.next_u64() % (*ms + 1),
+                _ => 0,
+            };
+            let mut arrives = at + extra;
+            if self.fifo {
+                let last = self.last_arrival.entry((from, node)).or_insert(0);
+                arrives = arrives.max(*last);
+                if !lost {
+                    *last = arrives;
+                }
+            }
+            self.trace.push(Sent { at: self.now, arrives, from, to: Some(node), lost, tx: tx.clone() });
             if !lost {
-                self.schedule(at, node, Event::Received(tx.clone()));
+                self.schedule(arrives, node, Event::Received(tx.clone()));
             }
         }
     }
