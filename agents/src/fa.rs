@@ -160,13 +160,13 @@ impl Fa {
             }
             Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => {
                 match packet {
-                    Packet::Mvtp(msg) => self.from_client(src, msg, &mut out),
+                    Packet::Mvtp(msg) => self.on_client(src, msg, &mut out),
                     Packet::Esp { spi, datagram } => self.esp_up(src, spi, datagram, &mut out),
                 }
             }
             Event::Received(Rx { iface: Iface::Core, addr: Addr::Ip { src, dst }, packet }) => {
                 match packet {
-                    Packet::Mvtp(msg) => self.from_core(src, msg, &mut out),
+                    Packet::Mvtp(msg) => self.on_core(src, msg, &mut out),
                     Packet::Esp { spi, datagram } if dst == self.cfg.coa => {
                         self.esp_down(spi, datagram, &mut out)
                     }
@@ -196,7 +196,7 @@ impl Fa {
         self.adverts += 1;
         self.seq = match self.seq {
             0xFFFF => SEQ_WRAP_TO,
-            s if self.cfg.faults.has(FaFault::SequenceDecrease) && self.adverts % 5 == 0 && s >= 300 => s - 3,
+            s if self.cfg.faults.has(FaFault::SequenceDecrease) && self.adverts.is_multiple_of(5) && s >= 300 => s - 3,
             s => s + 1,
         };
     }
@@ -230,7 +230,7 @@ impl Fa {
         }
     }
 
-    fn from_client(&mut self, src: Mac, msg: Msg, out: &mut Out) {
+    fn on_client(&mut self, src: Mac, msg: Msg, out: &mut Out) {
         match &msg.body {
             Body::Fas => self.advertise(src, out),
             Body::Faa { .. } => {} // another FA's advertisement heard on the link
@@ -362,7 +362,7 @@ impl Fa {
         }
     }
 
-    fn from_core(&mut self, src: Ipv4Addr, msg: Msg, out: &mut Out) {
+    fn on_core(&mut self, src: Ipv4Addr, msg: Msg, out: &mut Out) {
         let leid = msg.leid;
         match &msg.body {
             Body::Rrp(reg) => {

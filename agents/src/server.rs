@@ -281,10 +281,11 @@ impl Server {
             }
         }
         // AUTH-5/6: authentication (131) before Identification (133).
-        if Self::uses_mh(reg.encap) && !f.has(ServerFault::SkipAuthentication) {
-            if auth::verify(msg, AuthKind::MobileHome, &self.cfg.keys) != Verdict::Valid {
-                return self.deny(coa, msg, reg, code::CLIENT_AUTH, out);
-            }
+        if Self::uses_mh(reg.encap)
+            && !f.has(ServerFault::SkipAuthentication)
+            && auth::verify(msg, AuthKind::MobileHome, &self.cfg.keys) != Verdict::Valid
+        {
+            return self.deny(coa, msg, reg, code::CLIENT_AUTH, out);
         }
         if !self.fresh(now, reg.ident, rec.map(|r| r.last_ident)) {
             return self.deny(coa, msg, reg, code::IDENT_MISMATCH, out);
