@@ -364,6 +364,7 @@ impl Checker {
         self.packets += 1;
         self.now = ts;
         self.proc_due(ts);
+        self.l2tp_due(ts);
         self.decoder_findings(number, d);
         for l in layers(d, frame, "mvtp") {
             if let Some(p) = Pdu::from_layer(l) {
@@ -782,10 +783,16 @@ impl Checker {
         self.now
     }
 
+    /// Capture time of the packet being judged.
+    pub(crate) fn procs_now_pub(&self) -> f64 {
+        self.now
+    }
+
     /// Ends the run: the report, with the rules that could not be evaluated.
     pub fn finish(mut self, keys_given: bool) -> Report {
         let end = self.now;
         self.proc_due(end);
+        self.l2tp_due(end);
         let mut summary = Summary { packets: self.packets, ..Default::default() };
         for f in &self.findings {
             match f.severity {
@@ -814,7 +821,7 @@ impl Checker {
 /// Packet and stateful rules this engine evaluates today.
 pub const IMPLEMENTED: &[&str] = &[
     "FMT-9", "FMT-11", "FMT-12", "FMT-13", "FMT-14", "FMT-15", "AUTH-3", "AUTH-5", "AUTH-6", "PROC-1", "PROC-2", "PROC-8", "PROC-3", "PROC-4", "PROC-5", "PROC-6",
-    "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-4", "MIP-5", "MIP-6", "SEC-2",
+    "PROC-7", "PROC-10", "PROC-11", "PROC-12", "PROC-13", "PROC-14", "PROC-15", "AUTH-4", "AUTH-7", "SEC-1", "L2TP-1", "L2TP-2", "L2TP-3", "L2TP-5", "L2TP-6", "L2TP-7", "MIP-1", "MIP-2", "MIP-3", "MIP-4", "MIP-5", "MIP-6", "SEC-2",
     "RFC2661-5.8", "RFC5944-3.4",
 ];
 

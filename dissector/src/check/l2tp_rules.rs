@@ -29,6 +29,22 @@ struct GatewayRrq {
 struct GatewayCall {
     icrq_frame: u64,
     icrp_seen: bool,
+    /// (LAC address, LNS address, session ID the LAC assigned, session ID the LNS assigned).
+    lac: String,
+    lns: String,
+    lac_session: Option<u64>,
+    lns_session: Option<u64>,
+}
+
+/// A CDN that must follow: toward `to` for session `session`.
+#[derive(Debug, Clone)]
+struct CdnDue {
+    rule: &'static str,
+    due: f64,
+    frame: u64,
+    to: String,
+    session: u64,
+    message: String,
 }
 
 #[derive(Debug, Clone)]
@@ -52,13 +68,58 @@ pub(crate) struct L2tpState {
     pending: HashMap<(String, String, u64), HandoffDecision>,
     /// Last Ns per direction (source, destination) of non-ZLB control messages.
     ns: HashMap<(String, String), (u64, u64)>,
+    /// LNS sessions per GID: (LAC address, the LAC's session ID) — for clearing on hand-off.
+    lns_where: HashMap<String, (String, u64)>,
+    /// CDNs that must follow.
+    cdn_due: Vec<CdnDue>,
 }
+
+/// Seconds within which a CDN or MV-DN must follow the event that calls for it.
+const CLEAR_WINDOW_S: f64 = 5.0;
 
 fn addr(l: &LayerRef<'_>, name: &str) -> String {
     l.outer("ip").and_then(|ip| ip.text(name)).unwrap_or_default()
 }
 
 impl Checker {
+    fn l2tp_now(&self) -> f64 {
+        self.procs_now_pub()
+    }
+
+    /// A CDN from `from` to `to` for `session`: satisfies obligations and starts L2TP-5.
+    fn cdn_seen(&mut self, number: u64, _l: &LayerRef<'_>, to: &str, from: &str, session: u64) {
+        self.l2tp.cdn_due.retain(|c| !(c.to == to && c.session == session));
+        // A CDN from the LNS for a gateway session: the gateway must send MV-DN code 3.
+        let gw = self.l2tp.calls.iter().find(|(_, c)| c.lac == to && c.lns == from && c.lac_session == Some(session)).map(|(g, _)| g.clone());
+        if let Some(gid) = gw {
+            self.proc_expect_dn_for(number, &gid, 3, format!("the LNS cleared the L2TP session of {gid} (CDN) but the gateway sent no MV-DN code 3 to the client"));
+        }
+    }
+
+    /// A client's MV-DN on a gateway connection: the gateway must send CDN [L2TP-5].
+    pub(crate) fn gateway_client_dn(&mut self, number: u64, gid: &str) {
+        let Some(c) = self.l2tp.calls.get(gid).cloned() else { return };
+        let Some(session) = c.lns_session else { return };
+        let ts = self.l2tp_now();
+        self.l2tp.cdn_due.push(CdnDue {
+            rule: "L2TP-5",
+            due: ts + CLEAR_WINDOW_S,
+            frame: number,
+            to: c.lns,
+            session,
+            message: format!("the client of {gid} disconnected (MV-DN) but the gateway sent no CDN for its L2TP session {session}"),
+        });
+    }
+
+    /// CDN obligations past their deadline become findings.
+    pub(crate) fn l2tp_due(&mut self, now: f64) {
+        let (due, keep): (Vec<CdnDue>, Vec<CdnDue>) = std::mem::take(&mut self.l2tp.cdn_due).into_iter().partition(|c| c.due < now);
+        self.l2tp.cdn_due = keep;
+        for c in due {
+            self.report(c.rule, c.frame, vec![], None, vec![c.to], c.message);
+        }
+    }
+
     /// An MV-RRQ in gateway mode (Encap Type 1) on the access link.
     pub(crate) fn gateway_rrq(&mut self, number: u64, ts: f64, p: &Pdu) {
         if let (Some(gid), Some(cid)) = (p.gid.clone(), p.cid) {
@@ -139,7 +200,8 @@ impl Checker {
                     self.report("L2TP-2", number, vec![r.frame], Some(at), eps.clone(), format!("Session Status Continue = {} but the MV-RRQ had Reset = {}; Continue must be NOT Reset", c as u8, r.reset as u8));
                 }
             }
-            self.l2tp.calls.insert(g, GatewayCall { icrq_frame: number, icrp_seen: false });
+            let lac_session = l.uint("l2tp.avp.assigned_session_id");
+            self.l2tp.calls.insert(g, GatewayCall { icrq_frame: number, icrp_seen: false, lac: lac.clone(), lns: lns.clone(), lac_session, lns_session: None });
         }
         // The LNS side: is this a hand-off the LNS must accept or refuse [L2TP-6, L2TP-7]?
         if let (Some(g), Some(session)) = (gid, l.uint("l2tp.avp.assigned_session_id")) {
@@ -157,12 +219,31 @@ impl Checker {
 
     fn icrp_or_cdn(&mut self, number: u64, l: &LayerRef<'_>, lac: String, lns: String, accepted: bool, at: usize) {
         let Some(session) = l.uint("l2tp.session") else { return };
+        if !accepted {
+            self.cdn_seen(number, l, &lac, &lns, session);
+        }
         let Some(dec) = self.l2tp.pending.remove(&(lac.clone(), lns.clone(), session)) else { return };
-        let eps = vec![lns, lac];
+        let eps = vec![lns, lac.clone()];
         if accepted {
             if let Some(c) = self.l2tp.calls.get_mut(&dec.gid) {
                 c.icrp_seen = true;
+                c.lns_session = l.uint("l2tp.avp.assigned_session_id");
             }
+            // L2TP-6: an accepted hand-off clears the old session with CDN.
+            if dec.handoff {
+                if let Some((old_lac, old_session)) = self.l2tp.lns_where.get(&dec.gid).cloned() {
+                    let ts = self.l2tp_now();
+                    self.l2tp.cdn_due.push(CdnDue {
+                        rule: "L2TP-6",
+                        due: ts + CLEAR_WINDOW_S,
+                        frame: number,
+                        to: old_lac,
+                        session: old_session,
+                        message: format!("LNS accepted the hand-off of {} but did not clear the old session (CDN, Result Code 3)", dec.gid),
+                    });
+                }
+            }
+            self.l2tp.lns_where.insert(dec.gid.clone(), (lac.clone(), session));
             if dec.handoff && !dec.must_accept {
                 self.report("L2TP-6", number, vec![dec.frame], Some(at), eps, format!("LNS accepted the hand-off of {} although its Call Serial Number {:?} is not newer than the session's {:?}", dec.gid, dec.csn, dec.old_csn));
             }
@@ -257,6 +338,55 @@ mod tests {
         // L2TP-7: with C = 0 the Call Serial Number is not compared.
         let fresh = vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, l2tp(false, 1, 40, 11)), (1.0, icrq(3, 5, Some(false), 41)), (1.1, l2tp(false, 2, 41, 11))];
         assert_eq!(run(Default::default(), fresh), vec![]);
+    }
+
+    fn icrp(ns: u64, lac_session: u64, lns_session: u64) -> Pkt {
+        l2tp(false, ns, lac_session, 11).u("l2tp.avp.assigned_session_id", lns_session)
+    }
+
+    fn client_dn(leid: u64) -> Pkt {
+        Pkt::new()
+            .layer("eth")
+            .f("eth.dst", Value::Mac(FA))
+            .f("eth.src", Value::Mac(CLIENT))
+            .layer("mvtp")
+            .u("mvtp.type", 6)
+            .u("mvtp.leid", leid)
+            .u("mvtp.code", 0)
+            .u("mvtp.connect_id", 7001)
+            .bytes("mvtp.ident", &[0, 0, 0, 5, 0, 0, 0, 5])
+    }
+
+    #[test]
+    fn l2tp_5_cdn_and_mv_dn_cross_the_gateway() {
+        let setup = || vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7001, Some(false), 40)), (0.2, icrp(1, 40, 900)), (0.3, rrp(7001, true))];
+        // The LNS clears the session: the gateway must send MV-DN code 3.
+        let mut lns_clears = setup();
+        lns_clears.push((1.0, l2tp(false, 2, 40, 14)));
+        lns_clears.push((10.0, Pkt::new()));
+        assert_eq!(run(Default::default(), lns_clears), vec![("L2TP-5", 5)]);
+        // The client disconnects: the gateway must send CDN for the LNS's session 900.
+        let mut client_leaves = setup();
+        client_leaves.push((1.0, client_dn(9)));
+        client_leaves.push((10.0, Pkt::new()));
+        assert_eq!(run(Default::default(), client_leaves), vec![("L2TP-5", 5)]);
+        let mut answered = setup();
+        answered.push((1.0, client_dn(9)));
+        answered.push((1.1, l2tp(true, 3, 900, 14)));
+        answered.push((10.0, Pkt::new()));
+        assert_eq!(run(Default::default(), answered), vec![]);
+    }
+
+    #[test]
+    fn l2tp_6_accepted_hand_off_clears_the_old_session() {
+        let base = || vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, icrp(1, 40, 900)), (1.0, icrq(3, 101, Some(true), 41)), (1.1, icrp(2, 41, 901))];
+        let mut silent = base();
+        silent.push((10.0, Pkt::new()));
+        assert_eq!(run(Default::default(), silent), vec![("L2TP-6", 4)]);
+        let mut cleared = base();
+        cleared.push((1.2, l2tp(false, 3, 40, 14)));
+        cleared.push((10.0, Pkt::new()));
+        assert_eq!(run(Default::default(), cleared), vec![]);
     }
 
     #[test]

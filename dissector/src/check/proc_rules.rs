@@ -130,6 +130,21 @@ impl Checker {
         });
     }
 
+    /// The connection of `gid` must see an MV-DN with `code` toward its client [L2TP-5].
+    pub(crate) fn proc_expect_dn_for(&mut self, number: u64, gid: &str, code: u64, message: String) {
+        let Some(b) = self.procs.bindings.get(gid).cloned() else { return };
+        let ts = self.procs.last_ts;
+        self.procs.obligations.push(Obligation {
+            rule: "L2TP-5",
+            due: ts + ROAM_NOTIFY_WINDOW_S,
+            frame: number,
+            related: vec![],
+            gid: None,
+            expect: Expect::Dn { code, leid: b.leid, cid: None, to: b.attach },
+            message,
+        });
+    }
+
     /// An MV-FAA: satisfies MV-FAS obligations toward its destination.
     pub(crate) fn proc_faa(&mut self, p: &Pdu) {
         if let Some(to) = p.mac_dst {
@@ -185,6 +200,12 @@ impl Checker {
             let closed = o.rule == "PROC-10" && same_conn;
             !(met || closed)
         });
+        if let Some((gid, b)) = &conn {
+            // A client's own MV-DN (toward its FA) on a gateway connection calls for a CDN.
+            if p.ip_src.is_none() && p.mac_dst.map(mac_str).as_deref() == Some(b.attach.as_str()) && b.encap == Some(mv::ENCAP_PPP) {
+                self.gateway_client_dn(number, gid);
+            }
+        }
         if let Some((gid, _)) = conn {
             if matches!(p.code, dn::NORMAL | dn::EXPIRED | dn::SESSION_TIMEOUT | dn::ROAM_NOTIFY) {
                 self.procs.bindings.remove(&gid);
