@@ -59,6 +59,14 @@ pub enum ClientFault {
     AcceptForeignLeid,
     /// Sends MV-DATA with Local Endpoint ID 0 instead of its own [PROC-11].
     DataWithZeroLeid,
+    /// Sends its MV-RRQ with a non-zero Local Endpoint ID [PROC-4].
+    NonZeroLeidInRrq,
+    /// Sends its MV-RRQ with a non-zero Code [FMT-10].
+    NonZeroCodeInRrq,
+    /// Changes the requested lifetime in retransmissions [PROC-4].
+    ChangeLifetimeOnRetransmit,
+    /// Omits the Global Endpoint ID AVP [PROC-4].
+    NoGlobalEndpointId,
 }
 
 /// Client configuration.
@@ -498,18 +506,28 @@ impl Client {
         let ident = self.fresh_ident(now);
         let Some(p) = self.pending.as_mut() else { return };
         p.idents.push(ident as u32);
+        let f = &self.cfg.faults;
+        let retransmission = p.idents.len() > 1;
         let reg = Reg {
             reset: p.reset,
             roam_notify: p.roam_notify,
-            code: code::ACCEPTED,
-            lifetime: self.cfg.lifetime,
+            code: if f.has(ClientFault::NonZeroCodeInRrq) { code::POORLY_FORMED } else { code::ACCEPTED },
+            lifetime: if retransmission && f.has(ClientFault::ChangeLifetimeOnRetransmit) {
+                self.cfg.lifetime / 2
+            } else {
+                self.cfg.lifetime
+            },
             encap: self.cfg.encap,
             connect_id: p.connect_id,
             home: self.cfg.home,
             ident,
         };
-        let mut msg = Msg::new(0, Body::Rrq(reg));
-        msg.gid = Some(self.cfg.gid.clone());
+        let leid = if f.has(ClientFault::NonZeroLeidInRrq) { 0x0BAD } else { 0 };
+        let no_gid = f.has(ClientFault::NoGlobalEndpointId);
+        let mut msg = Msg::new(leid, Body::Rrq(reg));
+        if !no_gid {
+            msg.gid = Some(self.cfg.gid.clone());
+        }
         self.sign(&mut msg);
         out.send(Iface::Access, Addr::Link { src: self.cfg.mac, dst: fa }, msg);
     }

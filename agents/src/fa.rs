@@ -40,6 +40,12 @@ pub enum FaFault {
     SequenceDecrease,
     /// Answers MV-DN code 2 with a wrong Connect ID [PROC-12].
     WrongDnConnectId,
+    /// Does not answer MV-FAS [PROC-1].
+    NoUnicastAnswer,
+    /// Sends an MV-DN code 1 of its own when a granted lifetime ends [PROC-10].
+    OwnDnOnExpiry,
+    /// Forwards ESP by the low half of the SPI instead of the high half [SEC-2].
+    EspByLowHalf,
 }
 
 /// FA configuration.
@@ -158,6 +164,7 @@ impl Fa {
                 self.advertise(MVTP_MULTICAST, &mut out);
                 out.timer(Timer::Advertise, now + self.cfg.advertise_interval_ms);
             }
+            Event::TimerFired(Timer::Expiry(leid)) => self.own_expiry(leid, &mut out),
             Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => {
                 match packet {
                     Packet::Mvtp(msg) => self.on_client(src, msg, &mut out),
@@ -166,7 +173,7 @@ impl Fa {
             }
             Event::Received(Rx { iface: Iface::Core, addr: Addr::Ip { src, dst }, packet }) => {
                 match packet {
-                    Packet::Mvtp(msg) => self.on_core(src, msg, &mut out),
+                    Packet::Mvtp(msg) => self.on_core(now, src, msg, &mut out),
                     Packet::Esp { spi, datagram } if dst == self.cfg.coa => {
                         self.esp_down(spi, datagram, &mut out)
                     }
@@ -232,6 +239,7 @@ impl Fa {
 
     fn on_client(&mut self, src: Mac, msg: Msg, out: &mut Out) {
         match &msg.body {
+            Body::Fas if self.cfg.faults.has(FaFault::NoUnicastAnswer) => {}
             Body::Fas => self.advertise(src, out),
             Body::Faa { .. } => {} // another FA's advertisement heard on the link
             Body::Rrq(reg) => {
@@ -355,14 +363,24 @@ impl Fa {
 
     /// SEC-2: ESP to the care-of address goes to the client whose LEID is `SPI >> 16`.
     fn esp_down(&mut self, spi: u32, datagram: Vec<u8>, out: &mut Out) {
-        let leid = (spi >> 16) as u16;
+        let leid = if self.cfg.faults.has(FaFault::EspByLowHalf) { spi as u16 } else { (spi >> 16) as u16 };
         if let Some(c) = self.conns.get(&leid).filter(|c| c.open) {
             let dst = c.mac;
             out.send_packet(Iface::Access, self.link(dst), Packet::Esp { spi, datagram });
         }
     }
 
-    fn on_core(&mut self, src: Ipv4Addr, msg: Msg, out: &mut Out) {
+    /// Fault [`FaFault::OwnDnOnExpiry`]: an MV-DN code 1 the FA must not send [PROC-10].
+    fn own_expiry(&mut self, leid: u32, out: &mut Out) {
+        let Ok(leid) = u16::try_from(leid) else { return };
+        let Some(c) = self.conns.get_mut(&leid).filter(|c| c.open) else { return };
+        c.open = false;
+        let (mac, cid) = (c.mac, c.last_cid.unwrap_or(0));
+        let dn = Msg::new(leid, Body::Dn { code: dn_code::EXPIRED, connect_id: cid, ident: 0 });
+        out.send(Iface::Access, self.link(mac), dn);
+    }
+
+    fn on_core(&mut self, now: Time, src: Ipv4Addr, msg: Msg, out: &mut Out) {
         let leid = msg.leid;
         match &msg.body {
             Body::Rrp(reg) => {
@@ -380,6 +398,9 @@ impl Fa {
                 if reg.code == code::ACCEPTED && reg.lifetime > 0 {
                     c.open = true; // PROC-9
                     c.last_cid = Some(cid);
+                    if self.cfg.faults.has(FaFault::OwnDnOnExpiry) {
+                        out.timer(Timer::Expiry(u32::from(leid)), now + u64::from(reg.lifetime) * 1000);
+                    }
                 } else {
                     c.open = false; // a denial, or the reply to a deregistration
                 }

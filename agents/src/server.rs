@@ -44,6 +44,12 @@ pub enum ServerFault {
     NoExpiryNotify,
     /// Replies without Mobile-Home Authentication [AUTH-4].
     UnauthenticatedReplies,
+    /// Puts another Encap Type into replies [FMT-12].
+    WrongEncapEcho,
+    /// Sends the reply to a moved client to the old care-of address [PROC-8].
+    ReplyToOldCareOf,
+    /// Sends MV-DN code 1 with a Connect ID other than the latest valid one [PROC-14].
+    WrongDnConnectId,
 }
 
 /// Server configuration.
@@ -227,6 +233,9 @@ impl Server {
         if f.has(ServerFault::WrongIdentEcho) {
             r.ident ^= 0x0000_0000_5A5A_5A5A;
         }
+        if f.has(ServerFault::WrongEncapEcho) {
+            r.encap ^= 0x02;
+        }
         let mut rrp = Msg::new(a.leid, Body::Rrp(r));
         if Self::uses_mh(reg.encap) && !f.has(ServerFault::UnauthenticatedReplies) {
             if let Some(spi) = req.auth_avp(AuthKind::MobileHome).map(|a| a.spi) {
@@ -344,7 +353,11 @@ impl Server {
             Some(r) => *r = record,
             None => self.records.push(record),
         }
-        self.reply(coa, msg, reg, &answer, out);
+        let reply_to = match old {
+            Some((_, old_coa, ..)) if f.has(ServerFault::ReplyToOldCareOf) => old_coa,
+            _ => coa,
+        };
+        self.reply(reply_to, msg, reg, &answer, out);
         if granted > 0 {
             out.timer(Timer::Expiry(id), now + u64::from(granted) * 1000);
         } else {
@@ -426,6 +439,7 @@ impl Server {
             return;
         }
         let ident = self.next_ident(now);
+        let cid = if self.cfg.faults.has(ServerFault::WrongDnConnectId) { cid.wrapping_sub(1) } else { cid };
         let mut dn = Msg::new(leid, Body::Dn { code: dn_code::EXPIRED, connect_id: cid, ident });
         if Self::uses_mh(encap_type) && !self.cfg.faults.has(ServerFault::UnauthenticatedReplies) {
             if let Some(spi) = spi {
