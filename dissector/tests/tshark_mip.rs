@@ -606,3 +606,26 @@ fn every_emitted_name_is_registered() {
     }
     assert!(own.is_empty(), "unregistered: {own:?}");
 }
+
+/// RFC 792: an error's quoted datagram goes to IPv4 when whole, and stays data when cut
+/// (the usual 28-octet quote), so the packet is not reported as a truncated IPv4 datagram.
+#[test]
+fn rfc792_quoted_datagram_whole_or_cut() {
+    let quoted = ipv4(17, 64, MN, HA, &udp(MN, HA, 1000, 2000, b"abcdefgh"));
+    let mk = |q: &[u8]| {
+        let mut b = vec![3, 3, 0, 0, 0, 0, 0, 0];
+        b.extend_from_slice(q);
+        codec::icmp::fix_checksum(&mut b);
+        b
+    };
+    let mut dis = Dissector::default();
+    let mut d = Dissection::default();
+    let whole = mk(&quoted);
+    dis.dissect_as(Proto::Icmp, &whole, &mut d);
+    assert_eq!(d.layers.get(1).map(|l| (l.proto, l.range.start)), Some(("ip", 8)));
+    let cut = mk(&quoted[..28]);
+    dis.dissect_as(Proto::Icmp, &cut, &mut d);
+    assert!(d.stopped.is_none(), "{:?}", d.stopped);
+    assert_eq!(d.layers.get(1).map(|l| l.proto), Some("data"));
+    assert!(d.find("icmp.unused").next().is_some());
+}

@@ -83,12 +83,22 @@ pub fn icmp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     }
     if data_range.is_empty() {
         Next::Stop
-    } else if t.is_error() {
-        // RFC 792: the internet header and 64 bits of the original datagram.
+    } else if t.is_error() && quoted_is_whole(buf.get(icmp::HEADER_LEN..).unwrap_or_default()) {
+        // RFC 792: the internet header and (at least) 64 bits of the original datagram. Handed
+        // on only when the quote holds the whole datagram its Total Length promises: the IPv4
+        // decoder would otherwise, rightly for a real packet, stop on a truncated datagram.
         Next::To(Proto::Ipv4, data_range)
     } else {
         Next::To(Proto::Data, data_range)
     }
+}
+
+/// True when `quote` starts with an IPv4 header whose Total Length fits in `quote`.
+fn quoted_is_whole(quote: &[u8]) -> bool {
+    const IPV4_MIN_HEADER: usize = 20;
+    let version_ok = quote.first().is_some_and(|b| b >> 4 == 4);
+    let total = codec::bytes::be_u16(quote, 2).map_or(usize::MAX, usize::from);
+    version_ok && total >= IPV4_MIN_HEADER && total <= quote.len()
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
