@@ -629,3 +629,28 @@ fn rfc792_quoted_datagram_whole_or_cut() {
     assert_eq!(d.layers.get(1).map(|l| l.proto), Some("data"));
     assert!(d.find("icmp.unused").next().is_some());
 }
+
+/// Through the whole chain (pcap link type 228, IPv4, UDP port 434 / IP protocol 1) the
+/// mip and icmp layers give the same fields as when started directly on their octets.
+#[test]
+fn full_chain_reaches_mip_and_icmp_with_the_same_fields() {
+    let mut dis = Dissector::new(Default::default(), Keys { mip: keys(), ..Default::default() });
+    let mut whole = Dissection::default();
+    let mut direct = Dissection::default();
+    for (i, (kind, frame, at)) in packets().into_iter().enumerate() {
+        let (proto, name) = match kind {
+            Kind::Mip => (Proto::Mip, "mip"),
+            Kind::Icmp => (Proto::Icmp, "icmp"),
+        };
+        dis.dissect(codec::numbers::LinkType::IPV4, &frame, frame.len(), &mut whole);
+        dis.dissect_as(proto, &frame[at..], &mut direct);
+        let idx =
+            whole.layers.iter().position(|l| l.proto == name).unwrap_or_else(|| panic!("packet {}: no {name} layer", i + 1));
+        let a: Vec<_> = whole.layer_fields(idx).iter().map(|f| (f.name, f.range.start - at as u32, f.value.clone())).collect();
+        let b: Vec<_> = direct.layer_fields(0).iter().map(|f| (f.name, f.range.start, f.value.clone())).collect();
+        assert_eq!(a, b, "packet {}", i + 1);
+        assert!(whole.stopped.is_none(), "packet {}: {:?}", i + 1, whole.stopped);
+        let worst = whole.diagnostics.iter().map(|p| p.diag.severity).max();
+        assert!(worst < Some(codec::Severity::Warning), "packet {}: {:?}", i + 1, whole.diagnostics);
+    }
+}
