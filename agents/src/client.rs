@@ -11,7 +11,7 @@
 
 use crate::auth::{self, Verdict};
 use crate::common::{Action, Addr, Event, Faults, Iface, Indication, Out, Packet, Rng, Rx, Time, Timer};
-use crate::msg::{code, dn_code, encap, ntp_timestamp, AuthKind, Body, Msg, Reg};
+use crate::msg::{code, dn_code, encap, ntp_timestamp, AuthRole, Body, Msg, Reg};
 use codec::agent_adv::{flags as adv_flags, AgentAdv};
 use codec::auth::KeyStore;
 use codec::ethernet::{Mac, MVTP_MULTICAST};
@@ -486,7 +486,7 @@ impl Client {
     fn sign(&self, msg: &mut Msg) {
         if self.uses_mh() {
             if let Some(spi) = self.cfg.mh_spi {
-                auth::sign_with(msg, AuthKind::MobileHome, spi, &self.cfg.keys);
+                auth::sign_with(msg, AuthRole::MobileHome, spi, &self.cfg.keys);
                 if self.cfg.faults.has(ClientFault::BadAuthenticator) {
                     if let Some(b) = msg.auth.last_mut().and_then(|a| a.authenticator.first_mut()) {
                         *b ^= 0x01;
@@ -495,7 +495,7 @@ impl Client {
             }
         }
         if let Some(spi) = self.cfg.mf_spi {
-            auth::sign_with(msg, AuthKind::MobileForeign, spi, &self.cfg.keys);
+            auth::sign_with(msg, AuthRole::MobileForeign, spi, &self.cfg.keys);
         }
     }
 
@@ -535,11 +535,11 @@ impl Client {
     /// Checks the authentication AVPs a reply carries: any present must verify; the
     /// server's PDUs must carry Mobile-Home when the client has that SA [AUTH-4, AUTH-5].
     fn authentic(&self, msg: &Msg, from_server: bool) -> bool {
-        for kind in [AuthKind::MobileHome, AuthKind::MobileForeign] {
+        for kind in [AuthRole::MobileHome, AuthRole::MobileForeign] {
             match auth::verify(msg, kind, &self.cfg.keys) {
                 Verdict::Valid => {}
                 Verdict::Missing => {
-                    if kind == AuthKind::MobileHome && from_server && self.uses_mh() && self.cfg.mh_spi.is_some() {
+                    if kind == AuthRole::MobileHome && from_server && self.uses_mh() && self.cfg.mh_spi.is_some() {
                         return false;
                     }
                 }

@@ -4,7 +4,7 @@
 
 use crate::auth::{self, Verdict};
 use crate::common::{Action, Addr, Event, Faults, Iface, Out, Packet, Rx, Time, Timer};
-use crate::msg::{code, dn_code, encap, AuthKind, Body, Msg, Reg};
+use crate::msg::{code, dn_code, encap, AuthRole, Body, Msg, Reg};
 use codec::agent_adv::{flags as adv_flags, AgentAdv};
 use codec::auth::KeyStore;
 use codec::ethernet::{Mac, MVTP_MULTICAST};
@@ -277,7 +277,7 @@ impl Fa {
         }
         let mut dn = Msg::new(leid, Body::Dn { code: dn_code::INVALID_FOR_STATE, connect_id: cid, ident: 0 });
         if let Some(spi) = self.cfg.mf_spi {
-            auth::sign_with(&mut dn, AuthKind::MobileForeign, spi, &self.cfg.keys);
+            auth::sign_with(&mut dn, AuthRole::MobileForeign, spi, &self.cfg.keys);
         }
         out.send(Iface::Access, self.link(src), dn);
     }
@@ -289,7 +289,7 @@ impl Fa {
         r.lifetime = 0;
         let mut rrp = Msg::new(0, Body::Rrp(r));
         if let Some(spi) = self.cfg.mf_spi {
-            auth::sign_with(&mut rrp, AuthKind::MobileForeign, spi, &self.cfg.keys);
+            auth::sign_with(&mut rrp, AuthRole::MobileForeign, spi, &self.cfg.keys);
         }
         out.send(Iface::Access, self.link(src), rrp);
     }
@@ -302,7 +302,7 @@ impl Fa {
         if msg.gid.is_none() {
             return self.deny(src, reg, code::FA_POORLY_FORMED, out);
         }
-        match auth::verify(&msg, AuthKind::MobileForeign, &self.cfg.keys) {
+        match auth::verify(&msg, AuthRole::MobileForeign, &self.cfg.keys) {
             Verdict::Valid | Verdict::Missing => {}
             Verdict::UnknownSpi | Verdict::Invalid => {
                 return self.deny(src, reg, code::FA_CLIENT_AUTH, out); // AUTH-5
@@ -411,7 +411,7 @@ impl Fa {
                 let (dn, cid) = (*dn, *connect_id);
                 if dn == dn_code::ROAMED {
                     // AUTH-7: only with a valid Foreign-Home authenticator.
-                    if auth::verify(&msg, AuthKind::ForeignHome, &self.cfg.keys) != Verdict::Valid {
+                    if auth::verify(&msg, AuthRole::ForeignHome, &self.cfg.keys) != Verdict::Valid {
                         return;
                     }
                     if self.cfg.faults.has(FaFault::IgnoreRoamNotify) {

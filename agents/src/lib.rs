@@ -24,6 +24,7 @@ pub mod fa;
 pub mod harness;
 pub mod msg;
 pub mod server;
+pub mod wire;
 
 
 pub use client::{Client, ClientConfig, ClientFault, ClientState};
@@ -33,5 +34,5 @@ pub use common::{
 
 pub use fa::{Fa, FaConfig, FaFault};
 pub use server::{Server, ServerConfig, ServerFault};
-pub use msg::{AuthAvp, AuthKind, Body, Msg, Reg};
+pub use msg::{Auth, AuthRole, Body, Msg, Reg};
 

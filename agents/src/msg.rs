@@ -6,81 +6,66 @@ use codec::agent_adv::AgentAdv;
 use codec::gid::Gid;
 use std::net::Ipv4Addr;
 
-/// MV-RRP codes (spec §2.5).
+/// MV-RRP codes (spec §2.5), named as the agents use them; values from the codec.
 pub mod code {
+    use codec::mvtp::rrp_code;
     /// Registration accepted.
-    pub const ACCEPTED: u8 = 0;
+    pub const ACCEPTED: u8 = rrp_code::ACCEPTED;
     /// First FA denial code.
-    pub const FA_DENIAL_FIRST: u8 = 64;
+    pub const FA_DENIAL_FIRST: u8 = rrp_code::FA_UNSPECIFIED;
     /// Last code of the FA denial range.
     pub const FA_DENIAL_LAST: u8 = 127;
     /// Denied by FA: insufficient resources.
-    pub const FA_INSUFFICIENT_RESOURCES: u8 = 66;
+    pub const FA_INSUFFICIENT_RESOURCES: u8 = rrp_code::FA_RESOURCES;
     /// Denied by FA: client failed authentication [AUTH-5].
-    pub const FA_CLIENT_AUTH: u8 = 67;
+    pub const FA_CLIENT_AUTH: u8 = rrp_code::FA_CLIENT_AUTH;
     /// Denied by FA: poorly formed request [AVP-4].
-    pub const FA_POORLY_FORMED: u8 = 70;
+    pub const FA_POORLY_FORMED: u8 = rrp_code::FA_BAD_REQUEST;
     /// Denied by FA: requested encapsulation unavailable.
-    pub const FA_ENCAP_UNAVAILABLE: u8 = 72;
+    pub const FA_ENCAP_UNAVAILABLE: u8 = rrp_code::FA_ENCAP;
     /// Denied by server: client failed authentication [AUTH-5, AUTH-6].
-    pub const CLIENT_AUTH: u8 = 131;
+    pub const CLIENT_AUTH: u8 = rrp_code::SERVER_CLIENT_AUTH;
     /// Denied by server: identification mismatch [AUTH-6].
-    pub const IDENT_MISMATCH: u8 = 133;
+    pub const IDENT_MISMATCH: u8 = rrp_code::SERVER_IDENT;
     /// Denied by server: poorly formed request.
-    pub const POORLY_FORMED: u8 = 134;
+    pub const POORLY_FORMED: u8 = rrp_code::SERVER_BAD_REQUEST;
     /// Denied by server: unknown home address.
-    pub const UNKNOWN_HOME: u8 = 136;
+    pub const UNKNOWN_HOME: u8 = rrp_code::SERVER_HOME_ADDR;
     /// Denied by server: stale Connect ID [PROC-7].
-    pub const STALE_CONNECT_ID: u8 = 137;
+    pub const STALE_CONNECT_ID: u8 = rrp_code::SERVER_STALE;
 }
 
-/// MV-DN codes (spec §2.5).
+/// MV-DN codes (spec §2.5); values from the codec.
 pub mod dn_code {
+    use codec::mvtp::dn_code as codec_dn;
     /// Normal close by the higher layer.
-    pub const NORMAL: u8 = 0;
+    pub const NORMAL: u8 = codec_dn::NORMAL;
     /// Registration expired [PROC-10].
-    pub const EXPIRED: u8 = 1;
+    pub const EXPIRED: u8 = codec_dn::EXPIRED;
     /// PDU not valid for the connection state [PROC-12].
-    pub const INVALID_FOR_STATE: u8 = 2;
+    pub const INVALID_FOR_STATE: u8 = codec_dn::INVALID_STATE;
     /// L2TP Call-Disconnect-Notify received [L2TP-5].
-    pub const L2TP_CDN: u8 = 3;
+    pub const L2TP_CDN: u8 = codec_dn::L2TP_CDN;
     /// Session timeout.
-    pub const SESSION_TIMEOUT: u8 = 4;
+    pub const SESSION_TIMEOUT: u8 = codec_dn::SESSION_TIMEOUT;
     /// Client roamed to another FA [PROC-15].
-    pub const ROAMED: u8 = 5;
+    pub const ROAMED: u8 = codec_dn::ROAMED;
 }
 
-/// Encap Type values (spec §2.2).
+/// Encap Type values (spec §2.2) as plain octets; values from the codec.
 pub mod encap {
+    use codec::mvtp::Encap;
     /// No tunnelling service.
-    pub const NONE: u8 = 0;
+    pub const NONE: u8 = Encap::NONE.0;
     /// PPP to L2TP (gateway mode, §7).
-    pub const PPP_TO_L2TP: u8 = 1;
+    pub const PPP_TO_L2TP: u8 = Encap::PPP_TO_L2TP.0;
     /// L2TP transport.
-    pub const L2TP_TRANSPORT: u8 = 2;
+    pub const L2TP_TRANSPORT: u8 = Encap::L2TP_TRANSPORT.0;
 }
 
-/// Which authentication AVP (spec §2.4 types 4–6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AuthKind {
-    /// Mobile-Home Authentication (AVP type 4).
-    MobileHome,
-    /// Mobile-Foreign Authentication (AVP type 5).
-    MobileForeign,
-    /// Foreign-Home Authentication (AVP type 6).
-    ForeignHome,
-}
-
-/// One authentication AVP: SPI and authenticator [AVP-10].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AuthAvp {
-    /// Which AVP.
-    pub kind: AuthKind,
-    /// Security Parameter Index.
-    pub spi: u32,
-    /// The authenticator as sent.
-    pub authenticator: Vec<u8>,
-}
+/// Which authentication AVP, and one authentication AVP (SPI + authenticator): the
+/// codec's own types (spec §2.4 types 4–6, AVP-10).
+pub use codec::mvtp::{Auth, AuthRole};
 
 /// MV-RRQ / MV-RRP fixed fields (spec §2.2, one layout).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -147,7 +132,7 @@ pub struct Msg {
     /// Global Endpoint ID AVP (type 1), when present.
     pub gid: Option<Gid>,
     /// Authentication AVPs in wire order [AUTH-3].
-    pub auth: Vec<AuthAvp>,
+    pub auth: Vec<Auth>,
 }
 
 impl Msg {
@@ -157,8 +142,8 @@ impl Msg {
     }
 
     /// The authentication AVP of `kind`, if any.
-    pub fn auth_avp(&self, kind: AuthKind) -> Option<&AuthAvp> {
-        self.auth.iter().find(|a| a.kind == kind)
+    pub fn auth_avp(&self, role: AuthRole) -> Option<&Auth> {
+        self.auth.iter().find(|a| a.role == role)
     }
 
     /// The registration fields of an MV-RRQ or MV-RRP.

@@ -6,7 +6,7 @@
 
 use crate::auth::{self, Verdict};
 use crate::common::{Action, Addr, Event, Faults, Iface, Indication, Out, Packet, Rx, Time, Timer};
-use crate::msg::{code, dn_code, encap, ntp_timestamp, ntp_to_ms, AuthKind, Body, Msg, Reg};
+use crate::msg::{code, dn_code, encap, ntp_timestamp, ntp_to_ms, AuthRole, Body, Msg, Reg};
 use codec::auth::KeyStore;
 use codec::gid::Gid;
 use codec::serial;
@@ -238,8 +238,8 @@ impl Server {
         }
         let mut rrp = Msg::new(a.leid, Body::Rrp(r));
         if Self::uses_mh(reg.encap) && !f.has(ServerFault::UnauthenticatedReplies) {
-            if let Some(spi) = req.auth_avp(AuthKind::MobileHome).map(|a| a.spi) {
-                auth::sign_with(&mut rrp, AuthKind::MobileHome, spi, &self.cfg.keys);
+            if let Some(spi) = req.auth_avp(AuthRole::MobileHome).map(|a| a.spi) {
+                auth::sign_with(&mut rrp, AuthRole::MobileHome, spi, &self.cfg.keys);
             }
         }
         out.send(Iface::Core, Addr::Ip { src: self.cfg.addr, dst: to }, rrp);
@@ -292,7 +292,7 @@ impl Server {
         // AUTH-5/6: authentication (131) before Identification (133).
         if Self::uses_mh(reg.encap)
             && !f.has(ServerFault::SkipAuthentication)
-            && auth::verify(msg, AuthKind::MobileHome, &self.cfg.keys) != Verdict::Valid
+            && auth::verify(msg, AuthRole::MobileHome, &self.cfg.keys) != Verdict::Valid
         {
             return self.deny(coa, msg, reg, code::CLIENT_AUTH, out);
         }
@@ -346,7 +346,7 @@ impl Server {
             lifetime: granted,
             encap: reg.encap,
             last_ident: reg.ident,
-            mh_spi: msg.auth_avp(AuthKind::MobileHome).map(|a| a.spi),
+            mh_spi: msg.auth_avp(AuthRole::MobileHome).map(|a| a.spi),
             answer: answer.clone(),
         };
         match idx.and_then(|i| self.records.get_mut(i)) {
@@ -386,7 +386,7 @@ impl Server {
                         .map(|(_, s)| *s)
                         .or(self.cfg.fh_spi);
                     if let Some(spi) = spi {
-                        auth::sign_with(&mut dn, AuthKind::ForeignHome, spi, &self.cfg.keys);
+                        auth::sign_with(&mut dn, AuthRole::ForeignHome, spi, &self.cfg.keys);
                     }
                 }
                 out.send(Iface::Core, Addr::Ip { src: self.cfg.addr, dst: old_coa }, dn);
@@ -406,7 +406,7 @@ impl Server {
         let Some(r) = self.records.get(i) else { return };
         if Self::uses_mh(r.encap)
             && !self.cfg.faults.has(ServerFault::SkipAuthentication)
-            && auth::verify(msg, AuthKind::MobileHome, &self.cfg.keys) != Verdict::Valid
+            && auth::verify(msg, AuthRole::MobileHome, &self.cfg.keys) != Verdict::Valid
         {
             return;
         }
@@ -443,7 +443,7 @@ impl Server {
         let mut dn = Msg::new(leid, Body::Dn { code: dn_code::EXPIRED, connect_id: cid, ident });
         if Self::uses_mh(encap_type) && !self.cfg.faults.has(ServerFault::UnauthenticatedReplies) {
             if let Some(spi) = spi {
-                auth::sign_with(&mut dn, AuthKind::MobileHome, spi, &self.cfg.keys);
+                auth::sign_with(&mut dn, AuthRole::MobileHome, spi, &self.cfg.keys);
             }
         }
         out.send(Iface::Core, Addr::Ip { src: self.cfg.addr, dst: coa }, dn);

@@ -73,7 +73,7 @@ fn rrp(rrq: &Reg, leid: u16, code: u8, lifetime: u16) -> Msg {
     r.code = code;
     r.lifetime = lifetime;
     let mut m = Msg::new(leid, Body::Rrp(r));
-    agents::auth::sign_with(&mut m, agents::AuthKind::MobileHome, mh_spi(0), &keys());
+    agents::auth::sign_with(&mut m, agents::AuthRole::MobileHome, mh_spi(0), &keys());
     m
 }
 
@@ -111,7 +111,7 @@ fn proc_4_initial_rrq_has_reset_leid_0_gid_and_mobile_home_auth() {
     assert_eq!(*addr, Addr::Link { src: client_mac(0), dst: fa_mac(0) });
     assert_eq!(m.leid, 0);
     assert_eq!(m.gid, Some(Gid::mac(client_mac(0))));
-    assert_eq!(agents::auth::verify(m, agents::AuthKind::MobileHome, &keys()), agents::auth::Verdict::Valid);
+    assert_eq!(agents::auth::verify(m, agents::AuthRole::MobileHome, &keys()), agents::auth::Verdict::Valid);
     let r = m.reg().unwrap();
     assert!(r.reset && !r.roam_notify);
     assert_eq!((r.code, r.connect_id, r.home, r.lifetime), (0, 100, SERVER_ADDR, 1800));
@@ -283,7 +283,7 @@ fn proc_14_dn_with_another_connect_id_is_ignored() {
 fn proc_10_dn_code_1_from_server_closes() {
     let (mut c, rrq) = open_client(&[]);
     let mut dn = Msg::new(7, Body::Dn { code: dn_code::EXPIRED, connect_id: rrq.connect_id, ident: 1 });
-    agents::auth::sign_with(&mut dn, agents::AuthKind::MobileHome, mh_spi(0), &keys());
+    agents::auth::sign_with(&mut dn, agents::AuthRole::MobileHome, mh_spi(0), &keys());
     let a = c.handle(T0 + 30, from_fa(0, dn));
     assert!(a.contains(&Action::Indicate(Indication::Closed { leid: 7, code: dn_code::EXPIRED })));
     assert_eq!(c.state(), ClientState::Idle);

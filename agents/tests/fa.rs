@@ -2,7 +2,7 @@
 
 use agents::harness::{client_mac, fa_coa, fa_mac, FH_SPI, SERVER_ADDR, T0};
 use agents::msg::{code, dn_code, Body, Msg, Reg};
-use agents::{Action, Addr, AuthKind, Event, Fa, FaConfig, FaFault, Iface, Packet, Rx, Timer};
+use agents::{Action, Addr, AuthRole, Event, Fa, FaConfig, FaFault, Iface, Packet, Rx, Timer};
 use codec::agent_adv::flags;
 use codec::auth::{Algorithm, AuthKey};
 use codec::ethernet::MVTP_MULTICAST;
@@ -227,7 +227,7 @@ fn fault_no_dn_for_invalid_pdu_and_forward_data_when_closed() {
 fn roam_notify(leid: u16, cid: u32, sign: bool) -> Msg {
     let mut dn = Msg::new(leid, Body::Dn { code: dn_code::ROAMED, connect_id: cid, ident: 9 });
     if sign {
-        agents::auth::sign(&mut dn, AuthKind::ForeignHome, FH_SPI, &fh_key());
+        agents::auth::sign(&mut dn, AuthRole::ForeignHome, FH_SPI, &fh_key());
     }
     dn
 }

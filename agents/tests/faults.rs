@@ -235,7 +235,7 @@ fn server_retransmission_as_new_updates_the_record() {
         }
         again.auth.clear();
         let keys = net.clients[0].config().keys.clone();
-        agents::auth::sign_with(&mut again, agents::AuthKind::MobileHome, harness::mh_spi(0), &keys);
+        agents::auth::sign_with(&mut again, agents::AuthRole::MobileHome, harness::mh_spi(0), &keys);
         net.schedule(
             T0 + 2_000,
             Node::Server(0),

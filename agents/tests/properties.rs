@@ -229,7 +229,7 @@ fn checker_p2_catches_a_server_accepting_a_stale_connect_id() {
     }
     stale.auth.clear();
     stale.leid = 0;
-    agents::auth::sign_with(&mut stale, agents::AuthKind::MobileHome, harness::mh_spi(0), &net.clients[0].config().keys.clone());
+    agents::auth::sign_with(&mut stale, agents::AuthRole::MobileHome, harness::mh_spi(0), &net.clients[0].config().keys.clone());
     stale.leid = rrq.leid;
     let at = net.now;
     net.schedule(

@@ -3,7 +3,7 @@
 use agents::auth::{self, Verdict};
 use agents::harness::{client_mac, fa_coa, mh_spi, FH_SPI, SERVER_ADDR, T0};
 use agents::msg::{code, dn_code, ntp_timestamp, Body, Msg, Reg};
-use agents::{Action, Addr, AuthKind, Event, Iface, Indication, Packet, Rx, Server, ServerConfig, ServerFault, Timer};
+use agents::{Action, Addr, AuthRole, Event, Iface, Indication, Packet, Rx, Server, ServerConfig, ServerFault, Timer};
 use codec::auth::{Algorithm, AuthKey};
 use codec::gid::Gid;
 
@@ -45,7 +45,7 @@ fn rrq(r: &Req) -> Msg {
     };
     let mut m = Msg::new(0, Body::Rrq(reg));
     m.gid = Some(Gid::mac(client_mac(0)));
-    auth::sign(&mut m, AuthKind::MobileHome, mh_spi(0), &key("mh"));
+    auth::sign(&mut m, AuthRole::MobileHome, mh_spi(0), &key("mh"));
     m.leid = r.leid; // written by the FA after signing [AUTH-1]
     m
 }
@@ -94,7 +94,7 @@ fn proc_6_proc_8_first_valid_rrq_creates_record_and_answers_to_care_of() {
     assert_eq!((rec.coa, rec.leid, rec.connect_id, rec.open), (fa_coa(0), 5, 10, true));
     assert!(a.contains(&Action::SetTimer { timer: Timer::Expiry(rec.id), at: T0 + 1_800_000 }));
     let (_, m) = msgs(&a).remove(0);
-    assert_eq!(auth::verify(&m, AuthKind::MobileHome, &s.config().keys), Verdict::Valid, "AUTH-4");
+    assert_eq!(auth::verify(&m, AuthRole::MobileHome, &s.config().keys), Verdict::Valid, "AUTH-4");
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn proc_10_lifetime_expiry_sends_dn_code_1_to_care_of() {
     assert_eq!(addr, Addr::Ip { src: SERVER_ADDR, dst: fa_coa(0) });
     assert_eq!(m.leid, 5);
     assert!(matches!(m.body, Body::Dn { code: dn_code::EXPIRED, connect_id: 10, .. }));
-    assert_eq!(auth::verify(&m, AuthKind::MobileHome, &s.config().keys), Verdict::Valid, "AUTH-4");
+    assert_eq!(auth::verify(&m, AuthRole::MobileHome, &s.config().keys), Verdict::Valid, "AUTH-4");
     assert!(a.contains(&Action::Indicate(Indication::Closed { leid: 5, code: dn_code::EXPIRED })));
     assert!(!s.records()[0].open);
 }
@@ -267,7 +267,7 @@ fn proc_15_auth_7_roam_notify_goes_to_old_care_of_with_foreign_home_auth() {
     assert_eq!(*addr, Addr::Ip { src: SERVER_ADDR, dst: fa_coa(0) });
     assert_eq!(dn.leid, 5, "old LEID");
     assert!(matches!(dn.body, Body::Dn { code: dn_code::ROAMED, connect_id: 10, .. }), "old Connect ID");
-    assert_eq!(auth::verify(dn, AuthKind::ForeignHome, &s.config().keys), Verdict::Valid);
+    assert_eq!(auth::verify(dn, AuthRole::ForeignHome, &s.config().keys), Verdict::Valid);
     let rec = &s.records()[0];
     assert_eq!((rec.coa, rec.leid, rec.connect_id), (fa_coa(1), 1, 11), "PROC-8: care-of updated");
 }
