@@ -13,7 +13,10 @@
 //! all off by default, that break one rule each so that a simulator can produce a failing
 //! capture for every clause.
 //!
-//! [`harness`] wires agents together in memory (used by the tests and usable by others).
+//! PDUs are [`Msg`] values (the fields the procedures use); [`wire`] maps them to the
+//! codec's owned `codec::mvtp::Pdu` and octets, and [`auth`] computes the AUTH-1
+//! authenticators with the codec. [`harness`] wires agents together in memory (used by
+//! the tests and usable by a simulator).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -326,3 +326,25 @@ fn fa_denies_ppp_to_l2tp_without_gateway_with_code_72() {
     assert_eq!((r.code, r.lifetime, r.connect_id), (code::FA_ENCAP_UNAVAILABLE, 0, 10));
     assert_eq!(r.ident, reg(10).ident, "FMT-13");
 }
+
+#[test]
+fn auth_4_fa_originated_pdus_carry_mobile_foreign_auth_when_an_sa_exists() {
+    let mut cfg = FaConfig::new(fa_mac(0), fa_coa(0));
+    let mf = AuthKey { algorithm: Algorithm::HmacSha256, secret: b"mobile-foreign".to_vec() };
+    cfg.keys.insert(0x300, mf.clone());
+    cfg.mf_spi = Some(0x300);
+    let mut f = Fa::new(cfg);
+    let data = Msg::new(5, Body::Data { encap: 2, payload: vec![1] });
+    let m = msgs(&f.handle(T0, from_client(0, data)));
+    let mut keys = codec::auth::KeyStore::new();
+    keys.insert(0x300, mf);
+    assert_eq!(m[0].2.auth.len(), 1);
+    assert_eq!(m[0].2.auth[0].authenticator.len(), 32, "HMAC-SHA-256");
+    assert_eq!(agents::auth::verify(&m[0].2, AuthRole::MobileForeign, &keys), agents::auth::Verdict::Valid);
+    // A client MF authenticator that does not verify: code 67 [AUTH-5].
+    let mut req = rrq(0, 10);
+    agents::auth::sign(&mut req, AuthRole::MobileForeign, 0x300, &fh_key());
+    let out = msgs(&f.handle(T0, from_client(0, req)));
+    assert!(matches!(&out[0].2.body, Body::Rrp(r) if r.code == code::FA_CLIENT_AUTH));
+    assert!(f.connections().is_empty(), "no state change");
+}

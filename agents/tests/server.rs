@@ -322,3 +322,27 @@ fn unknown_home_address_is_136_and_missing_gid_134() {
     m.gid = None;
     assert_eq!(code_of(&s.handle(T0, via(0, m))), code::POORLY_FORMED);
 }
+
+fn client_dn(cid: u32, at: u64, leid: u16) -> Msg {
+    let mut m = Msg::new(0, Body::Dn { code: dn_code::NORMAL, connect_id: cid, ident: ntp_timestamp(at) });
+    auth::sign(&mut m, AuthRole::MobileHome, mh_spi(0), &key("mh"));
+    m.leid = leid;
+    m
+}
+
+#[test]
+fn proc_14_auth_6_client_dn_closes_only_when_it_matches_and_is_fresh() {
+    let mut s = server(&[]);
+    s.handle(T0, via(0, rrq(&req(10, T0))));
+    // Wrong Connect ID, wrong LEID, stale Identification, bad authenticator: ignored.
+    assert!(s.handle(T0 + 100, via(0, client_dn(9, T0 + 100, 5))).is_empty());
+    assert!(s.handle(T0 + 100, via(0, client_dn(10, T0 + 100, 6))).is_empty());
+    assert!(s.handle(T0 + 100, via(0, client_dn(10, T0, 5))).is_empty());
+    let mut bad = client_dn(10, T0 + 100, 5);
+    bad.auth[0].authenticator[0] ^= 1;
+    assert!(s.handle(T0 + 100, via(0, bad)).is_empty());
+    assert!(s.records()[0].open);
+    let a = s.handle(T0 + 100, via(0, client_dn(10, T0 + 100, 5)));
+    assert!(a.contains(&Action::Indicate(Indication::Closed { leid: 5, code: dn_code::NORMAL })));
+    assert!(!s.records()[0].open);
+}
