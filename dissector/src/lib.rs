@@ -6,9 +6,11 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod capture;
 pub mod check;
 pub mod cx;
 pub mod engine;
+pub mod filter;
 pub mod keys;
 pub mod layers;
 pub mod model;
