@@ -142,6 +142,19 @@ impl<'a> Ipv4View<'a> {
         Ok(Self { hdr, payload })
     }
 
+    /// Like [`Self::new`], but a datagram that Total Length says runs past the end of `b`
+    /// is accepted with the octets present (a capture cut by its snaplen); the flag says so.
+    pub fn new_partial(b: &'a [u8]) -> Result<(Self, bool), DecodeError> {
+        match Self::new(b) {
+            Err(e) if e.kind == Kind::Truncated && e.field == "ip.len" => {
+                let hlen = usize::from(b.first().copied().unwrap_or(0) & 0x0F) * 4;
+                let (hdr, payload) = b.split_at_checked(hlen).ok_or(e)?; // the header is present: checked by `new`
+                Ok((Self { hdr, payload }, true))
+            }
+            r => r.map(|v| (v, false)),
+        }
+    }
+
     /// Header octets (options included).
     pub fn header(&self) -> &'a [u8] {
         self.hdr
@@ -451,6 +464,16 @@ mod tests {
         bad[3] = 19;
         bad[2] = 0;
         assert_eq!(Ipv4View::new(&bad).unwrap_err().kind, Kind::BadLength);
+    }
+
+    #[test]
+    fn partial_datagram_of_a_cut_capture() {
+        let d = datagram();
+        let (v, cut) = Ipv4View::new_partial(&d[..50]).unwrap();
+        assert!(cut);
+        assert_eq!(v.payload().len(), 30);
+        assert!(!Ipv4View::new_partial(&d).unwrap().1);
+        assert!(Ipv4View::new_partial(&d[..19]).is_err());
     }
 
     #[test]

@@ -22,12 +22,15 @@ fn read(name: &str) -> Option<(u32, Vec<Vec<u8>>)> {
     let mut r = pcap_file::pcap::PcapReader::new(f).ok()?;
     let link = u32::from(r.header().datalink);
     let mut out = vec![];
-    while let Some(p) = r.next_packet() {
+    // Raw records: the malformed captures have orig_len > snaplen, which the checked reader
+    // refuses.
+    while let Some(p) = r.next_raw_packet() {
         match p {
             Ok(p) => out.push(p.data.into_owned()),
             Err(_) => break,
         }
     }
+    assert!(!out.is_empty(), "{name}: no packets read");
     Some((link, out))
 }
 
@@ -46,6 +49,9 @@ fn gre_payload(frame: &[u8]) -> Option<&[u8]> {
     }
     let ip = frame.get(n..)?;
     // Take the header by hand so a lying Total Length still reaches the GRE decoder.
+    if ip.first()? >> 4 != 4 {
+        return None; // tcpdump: "IP [version 0 != 4] (invalid)"
+    }
     let hlen = usize::from(ip.first()? & 0x0F) * 4;
     if ip.get(9) != Some(&IpProto::GRE.0) {
         return None;
@@ -131,6 +137,7 @@ fn rfc2637_pptp_enhanced_gre_decodes_as_tcpdump() {
 
 #[test]
 fn gre_heapoverflow_captures_are_typed_errors() {
+    let mut typed = 0;
     for name in ["gre-heapoverflow-1.pcap", "gre-heapoverflow-2.pcap"] {
         let Some((link, pkts)) = read(name) else { continue };
         for p in &pkts {
@@ -144,7 +151,10 @@ fn gre_heapoverflow_captures_are_typed_errors() {
                 let e = GreView::new(b).unwrap_err();
                 assert_eq!(e.kind, Kind::Truncated, "{name}: {e}");
                 assert_eq!(e.field, "gre.routing", "{name}: {e}");
+                typed += 1;
             }
         }
     }
+    // gre-heapoverflow-2 frame 2 is the one tcpdump shows as GRE ("[|gre]").
+    assert!(typed >= 1 || !dir().exists());
 }

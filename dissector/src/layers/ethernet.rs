@@ -209,3 +209,94 @@ pub fn null(cx: &mut Cx, data: &[u8], at: Range<usize>, network_order: bool) -> 
         Next::To(Proto::Data, payload)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Dissector, Proto};
+    use crate::model::Dissection;
+    use codec::numbers::{EtherType, IpProto, LinkType};
+    use codec::stack::Node;
+
+    fn run_link(link: LinkType, b: &[u8]) -> Dissection {
+        let mut d = Dissection::default();
+        Dissector::default().dissect(link, b, b.len(), &mut d);
+        d
+    }
+
+    fn vals(d: &Dissection, b: &[u8], name: &str) -> Vec<String> {
+        d.find(name).map(|f| d.value_string(b, f)).collect()
+    }
+
+    fn ip() -> Node {
+        Node::ipv4([192, 0, 2, 1], [192, 0, 2, 2], IpProto::UDP, Node::udp(1, 2, Node::raw(vec![9])))
+    }
+
+    #[test]
+    fn ieee802_1q_tag_then_ipv4_and_padding_not_ip() {
+        let tagged = Node::Vlan {
+            tag: codec::vlan::Vlan {
+                pcp: 5,
+                dei: false,
+                vid: 42,
+                type_len: EtherType::IPV4.0,
+            },
+            inner: Box::new(ip()),
+        };
+        let f = Node::Ethernet {
+            hdr: codec::ethernet::Ethernet {
+                dst: [2; 6],
+                src: [4; 6],
+                type_len: EtherType::VLAN.0,
+            },
+            inner: Box::new(tagged),
+            trailer: vec![],
+        }
+        .padded();
+        let b = f.emit_fixed().unwrap();
+        assert_eq!(b.len(), 60);
+        let d = run_link(LinkType::ETHERNET, &b);
+        assert_eq!(vals(&d, &b, "eth.type"), ["33024"]);
+        assert_eq!(vals(&d, &b, "vlan.id"), ["42"]);
+        assert_eq!(vals(&d, &b, "vlan.priority"), ["5"]);
+        assert_eq!(vals(&d, &b, "vlan.etype"), ["2048"]);
+        assert_eq!(vals(&d, &b, "udp.checksum.status"), ["1"]);
+        let ipl = d.layers.iter().find(|l| l.proto == "ip").unwrap();
+        assert_eq!(ipl.range, 18..47, "the IPv4 layer ends at its Total Length, before the padding");
+        assert!(d.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn ieee802_3_length_beyond_frame_is_truncated_at_the_length_field() {
+        let mut b = Node::ethernet_snap([1; 6], [2; 6], EtherType::IPV4, ip()).emit_fixed().unwrap();
+        b[13] += 1;
+        let d = run_link(LinkType::ETHERNET, &b);
+        let e = d.stopped.unwrap();
+        assert_eq!((e.kind, e.field, e.offset), (codec::Kind::Truncated, "eth.len", 12));
+    }
+
+    #[test]
+    fn rfc1042_snap_dispatches_by_ethertype_and_padding_is_shown() {
+        let b = Node::ethernet_snap([1; 6], [2; 6], EtherType::IPV4, ip()).padded().emit_fixed().unwrap();
+        let d = run_link(LinkType::ETHERNET, &b);
+        assert_eq!(vals(&d, &b, "eth.len"), ["37"]);
+        assert_eq!(vals(&d, &b, "llc.type"), ["2048"]);
+        assert_eq!(vals(&d, &b, "llc.oui"), ["0"]);
+        assert_eq!(vals(&d, &b, "ip.dst"), ["192.0.2.2"]);
+        assert_eq!(vals(&d, &b, "eth.padding"), ["000000000000000000"]);
+    }
+
+    #[test]
+    fn linktype_linux_sll_and_null() {
+        let mut b = vec![0, 0, 0, 1, 0, 6, 0, 0x1e, 0x49, 0x7a, 0x10, 0x01, 0, 0, 0x08, 0x00];
+        b.extend(ip().emit_fixed().unwrap());
+        let d = run_link(LinkType::LINUX_SLL, &b);
+        assert_eq!(vals(&d, &b, "sll.src.eth"), ["00:1e:49:7a:10:01"]);
+        assert_eq!(vals(&d, &b, "sll.etype"), ["2048"]);
+        assert!(d.has_proto("udp"));
+        let mut n = vec![2, 0, 0, 0];
+        n.extend(ip().emit_fixed().unwrap());
+        let d = run_link(LinkType::NULL, &n);
+        assert_eq!(vals(&d, &n, "null.family"), ["2"]);
+        assert!(d.has_proto("udp"));
+    }
+}

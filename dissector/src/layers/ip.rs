@@ -34,12 +34,21 @@ pub fn raw(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
 pub fn ipv4(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     let base = at.start;
     cx.layer("ip", at.clone());
-    let v = match Ipv4View::new(slice(data, &at)) {
-        Ok(v) => v,
+    // A capture cut by its snaplen still shows what it has (as tcpdump and Wireshark do);
+    // a datagram longer than a whole frame is an error.
+    let (v, cut) = match Ipv4View::new_partial(slice(data, &at)) {
+        Ok((v, true)) if cx.missing() == 0 => {
+            return cx.stop_at(
+                base,
+                codec::DecodeError::truncated("ip.len", ipv4::field::LEN.start, usize::from(v.total_len()), at.len()).clause("RFC791-3.1"),
+            )
+        }
+        Ok(x) => x,
         Err(e) => return cx.stop_at(base, e),
     };
     let hlen = v.header_len();
-    cx.set_layer_end(base + usize::from(v.total_len()));
+    let end = base + hlen + v.payload().len();
+    cx.set_layer_end(end);
     cx.uint("ip.version", base..base + 1, ipv4::VERSION);
     cx.uint("ip.hdr_len", base..base + 1, hlen as u64);
     let ds = v.dsfield();
@@ -96,9 +105,12 @@ pub fn ipv4(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
             Err(e) => cx.diag_at(base, e.to_diagnostic()),
         }
     }
-    let payload = base + hlen..base + usize::from(v.total_len());
+    let payload = base + hlen..end;
     if v.is_fragment() {
         cx.field("ip.fragment", payload.clone(), Value::Bytes);
+        if cut {
+            return Next::Stop;
+        }
         let key = crate::reassembly::Key {
             src: v.src(),
             dst: v.dst(),
@@ -374,5 +386,138 @@ mod tests {
         assert_eq!(access_mode(&["ip", "esp"]), None);
         assert_eq!(access_mode(&["ip", "gre"]), None);
         assert_eq!(access_mode(&[]), None);
+    }
+}
+
+#[cfg(test)]
+mod layer_tests {
+    use crate::engine::{Dissector, Proto};
+    use crate::model::{Dissection, Value};
+    use codec::numbers::IpProto;
+    use codec::stack::Node;
+    use codec::Severity;
+
+    fn run(p: Proto, b: &[u8]) -> Dissection {
+        let mut d = Dissection::default();
+        Dissector::default().dissect_as(p, b, &mut d);
+        d
+    }
+
+    fn vals(d: &Dissection, b: &[u8], name: &str) -> Vec<String> {
+        d.find(name).map(|f| d.value_string(b, f)).collect()
+    }
+
+    fn user() -> Node {
+        Node::ipv4(
+            [10, 1, 5, 23],
+            [10, 1, 80, 80],
+            IpProto::UDP,
+            Node::udp(50123, 33434, Node::raw(&b"user data"[..])),
+        )
+    }
+
+    #[test]
+    fn rfc2003_ip_in_ip_with_good_checksums() {
+        let b = Node::ipv4([198, 51, 100, 77], [203, 0, 113, 20], IpProto::IPIP, user()).emit_fixed().unwrap();
+        let d = run(Proto::Ipv4, &b);
+        assert_eq!(vals(&d, &b, "ip.src"), ["198.51.100.77", "10.1.5.23"]);
+        assert_eq!(vals(&d, &b, "ip.proto"), ["4", "17"]);
+        assert_eq!(vals(&d, &b, "ip.checksum.status"), ["1", "1"]);
+        assert_eq!(vals(&d, &b, "udp.checksum.status"), ["1"]);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        // IP-in-IP around the user packet is RFC 5265 mode c (spec MIP-7): 20 octets.
+        assert_eq!(vals(&d, &b, "overhead.mode"), ["c"]);
+        assert_eq!(vals(&d, &b, "overhead.bytes"), ["20"]);
+    }
+
+    #[test]
+    fn rfc791_3_1_bad_header_checksum_is_a_warning_at_its_offset() {
+        let mut b = user().emit_fixed().unwrap();
+        b[11] ^= 0x01;
+        let d = run(Proto::Ipv4, &b);
+        assert_eq!(vals(&d, &b, "ip.checksum.status"), ["0"]);
+        let w: Vec<_> = d.diagnostics.iter().map(|p| (p.diag.severity, p.diag.clause, p.diag.offset)).collect();
+        assert_eq!(w, [(Severity::Warning, Some("RFC791-3.1"), 10)]);
+        assert!(d.has_proto("udp"), "decoding goes on");
+    }
+
+    #[test]
+    fn rfc768_bad_udp_checksum_is_a_warning() {
+        let mut b = user().emit_fixed().unwrap();
+        let last = b.len() - 1;
+        b[last] ^= 0xFF;
+        let d = run(Proto::Ipv4, &b);
+        assert_eq!(vals(&d, &b, "udp.checksum.status"), ["0"]);
+        assert_eq!(d.diagnostics.len(), 1);
+        assert_eq!(d.diagnostics[0].diag.offset, 26);
+    }
+
+    #[test]
+    fn rfc791_3_1_truncation_sweep_reports_total_length() {
+        let b = user().emit_fixed().unwrap();
+        for n in 20..b.len() {
+            let d = run(Proto::Ipv4, &b[..n]);
+            let e = d.stopped.as_ref().expect("stopped");
+            assert_eq!((e.kind, e.field, e.offset), (codec::Kind::Truncated, "ip.len", 2), "prefix {n}");
+        }
+        for n in 0..20 {
+            assert!(run(Proto::Ipv4, &b[..n]).stopped.is_some());
+        }
+    }
+
+    #[test]
+    fn rfc791_fragments_are_not_dissected_as_upper_layers() {
+        let mut n = user();
+        if let Node::Ipv4 { hdr, .. } = &mut n {
+            hdr.flags = codec::ipv4::FLAG_MF;
+        }
+        let b = n.emit_fixed().unwrap();
+        let d = run(Proto::Ipv4, &b);
+        assert_eq!(d.find("ip.fragment").count(), 1);
+        assert!(!d.has_proto("udp"));
+    }
+
+    #[test]
+    fn rfc8200_4_hop_by_hop_then_udp_with_checksum() {
+        let inner = Node::udp(547, 546, Node::raw(&b"dhcp"[..]));
+        let hdr = codec::ipv6::Ipv6 {
+            next_header: IpProto::HOPOPT,
+            hop_limit: 1,
+            src: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            dst: [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2],
+            ext: vec![codec::ipv6::ExtHeader {
+                kind: IpProto::HOPOPT,
+                next_header: IpProto::UDP,
+                data: vec![1, 4, 0, 0, 0, 0],
+            }],
+            ..Default::default()
+        };
+        let b = Node::Ipv6 { hdr, inner: Box::new(inner) }.emit_fixed().unwrap();
+        let d = run(Proto::Ipv6, &b);
+        assert_eq!(vals(&d, &b, "ipv6.hopopts.nxt"), ["17"]);
+        assert_eq!(vals(&d, &b, "ipv6.dst"), ["ff02::1:2"]);
+        assert_eq!(vals(&d, &b, "udp.dstport"), ["546"]);
+        assert_eq!(vals(&d, &b, "udp.checksum.status"), ["1"]);
+    }
+
+    #[test]
+    fn tcp_summary_fields() {
+        let seg = Node::Tcp {
+            hdr: codec::tcp::Tcp {
+                src_port: 3025,
+                dst_port: 1723,
+                seq: 7,
+                flags: codec::tcp::FLAG_SYN,
+                window: 16384,
+                ..Default::default()
+            },
+            inner: Box::new(Node::raw(vec![])),
+        };
+        let b = Node::ipv4([10, 1, 1, 11], [10, 1, 1, 10], IpProto::TCP, seg).emit_fixed().unwrap();
+        let d = run(Proto::Ipv4, &b);
+        assert_eq!(vals(&d, &b, "tcp.seq"), ["7"]);
+        assert_eq!(vals(&d, &b, "tcp.flags.syn"), ["true"]);
+        assert_eq!(vals(&d, &b, "tcp.checksum.status"), ["1"]);
+        assert!(d.fields.iter().any(|f| f.name == "tcp.len" && f.value == Value::U64(0)));
     }
 }
