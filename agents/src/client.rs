@@ -67,6 +67,8 @@ pub enum ClientFault {
     ChangeLifetimeOnRetransmit,
     /// Omits the Global Endpoint ID AVP [PROC-4].
     NoGlobalEndpointId,
+    /// Sends MV-DATA with an Encap Type other than the registered one [PROC-13].
+    WrongDataEncap,
 }
 
 /// Client configuration.
@@ -250,12 +252,10 @@ impl Client {
             Event::SendData { payload, .. } => self.on_send(payload, &mut out),
             Event::Roam { fa } => self.on_roam(now, fa, &mut out),
             Event::TimerFired(t) => self.on_timer(now, t, &mut out),
-            Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => {
-                match packet {
-                    Packet::Mvtp(msg) => self.on_pdu(now, src, msg, &mut out),
-                    Packet::Esp { .. } => {}
-                }
-            }
+            Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => match packet {
+                Packet::Mvtp(msg) => self.on_pdu(now, src, msg, &mut out),
+                Packet::Esp { .. } => {}
+            },
             Event::Received(_) => {}
         }
         out.0
@@ -294,10 +294,7 @@ impl Client {
         if self.state == ClientState::Open {
             if let (Some(fa), Some(cid)) = (self.fa.as_ref().map(|f| f.mac), self.registered_cid) {
                 let ident = self.fresh_ident(now);
-                let mut dn = Msg::new(
-                    self.leid,
-                    Body::Dn { code: dn_code::NORMAL, connect_id: cid, ident },
-                );
+                let mut dn = Msg::new(self.leid, Body::Dn { code: dn_code::NORMAL, connect_id: cid, ident });
                 self.sign(&mut dn);
                 out.send(Iface::Access, Addr::Link { src: self.cfg.mac, dst: fa }, dn);
             }
@@ -325,7 +322,11 @@ impl Client {
         }
         let Some(fa) = self.fa.as_ref().map(|f| f.mac) else { return };
         let leid = if self.cfg.faults.has(ClientFault::DataWithZeroLeid) { 0 } else { self.leid };
-        let msg = Msg::new(leid, Body::Data { encap: self.cfg.encap, payload });
+        let mut encap_type = self.cfg.encap;
+        if self.cfg.faults.has(ClientFault::WrongDataEncap) {
+            encap_type ^= 0x03;
+        }
+        let msg = Msg::new(leid, Body::Data { encap: encap_type, payload });
         out.send(Iface::Access, Addr::Link { src: self.cfg.mac, dst: fa }, msg);
     }
 
@@ -412,9 +413,7 @@ impl Client {
         }
         match self.fa.as_mut() {
             Some(f) if f.mac == src => {
-                let restarted = f
-                    .seq
-                    .is_some_and(|prev| adv.seq < SEQ_RESTART_BELOW && adv.seq < prev);
+                let restarted = f.seq.is_some_and(|prev| adv.seq < SEQ_RESTART_BELOW && adv.seq < prev);
                 f.seq = Some(adv.seq);
                 if restarted {
                     // PROC-2: the FA lost its state; register again through it.
@@ -454,13 +453,8 @@ impl Client {
         let reset = (self.initial && !self.cfg.faults.has(ClientFault::NoResetOnInitial))
             || (!self.initial && self.cfg.faults.has(ClientFault::ResetOnReregistration));
         let roam_notify = self.roamed && !self.cfg.faults.has(ClientFault::NoRoamNotify);
-        self.pending = Some(Pending {
-            connect_id: cid,
-            reset,
-            roam_notify,
-            rto: self.cfg.rto_initial_ms,
-            idents: Vec::new(),
-        });
+        self.pending =
+            Some(Pending { connect_id: cid, reset, roam_notify, rto: self.cfg.rto_initial_ms, idents: Vec::new() });
         if self.state != ClientState::Open {
             self.state = ClientState::Registering;
         }

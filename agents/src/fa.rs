@@ -165,21 +165,15 @@ impl Fa {
                 out.timer(Timer::Advertise, now + self.cfg.advertise_interval_ms);
             }
             Event::TimerFired(Timer::Expiry(leid)) => self.own_expiry(leid, &mut out),
-            Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => {
-                match packet {
-                    Packet::Mvtp(msg) => self.on_client(src, msg, &mut out),
-                    Packet::Esp { spi, datagram } => self.esp_up(src, spi, datagram, &mut out),
-                }
-            }
-            Event::Received(Rx { iface: Iface::Core, addr: Addr::Ip { src, dst }, packet }) => {
-                match packet {
-                    Packet::Mvtp(msg) => self.on_core(now, src, msg, &mut out),
-                    Packet::Esp { spi, datagram } if dst == self.cfg.coa => {
-                        self.esp_down(spi, datagram, &mut out)
-                    }
-                    Packet::Esp { .. } => {}
-                }
-            }
+            Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet }) => match packet {
+                Packet::Mvtp(msg) => self.on_client(src, msg, &mut out),
+                Packet::Esp { spi, datagram } => self.esp_up(src, spi, datagram, &mut out),
+            },
+            Event::Received(Rx { iface: Iface::Core, addr: Addr::Ip { src, dst }, packet }) => match packet {
+                Packet::Mvtp(msg) => self.on_core(now, src, msg, &mut out),
+                Packet::Esp { spi, datagram } if dst == self.cfg.coa => self.esp_down(spi, datagram, &mut out),
+                Packet::Esp { .. } => {}
+            },
             _ => {}
         }
         out.0
@@ -195,11 +189,7 @@ impl Fa {
         };
         let prefix_lengths =
             if self.cfg.faults.has(FaFault::NoPrefixLengths) { Vec::new() } else { vec![self.cfg.prefix_length] };
-        out.send(
-            Iface::Access,
-            Addr::Link { src: self.cfg.mac, dst },
-            Msg::new(0, Body::Faa { adv, prefix_lengths }),
-        );
+        out.send(Iface::Access, Addr::Link { src: self.cfg.mac, dst }, Msg::new(0, Body::Faa { adv, prefix_lengths }));
         self.adverts += 1;
         self.seq = match self.seq {
             0xFFFF => SEQ_WRAP_TO,
@@ -249,9 +239,7 @@ impl Fa {
             Body::Data { .. } => self.data_up(src, msg, out),
             Body::Dn { connect_id, .. } => {
                 let cid = *connect_id;
-                let hit = self.conns.get_mut(&msg.leid).filter(|c| {
-                    c.mac == src && c.open && c.last_cid == Some(cid)
-                });
+                let hit = self.conns.get_mut(&msg.leid).filter(|c| c.mac == src && c.open && c.last_cid == Some(cid));
                 if let Some(c) = hit {
                     c.open = false;
                     let home = c.home;
@@ -268,10 +256,7 @@ impl Fa {
         if self.cfg.faults.has(FaFault::NoDnForInvalidPdu) {
             return;
         }
-        let mut cid = self
-            .conn_of(src)
-            .and_then(|(_, c)| c.pending_cid.or(c.last_cid))
-            .unwrap_or(0);
+        let mut cid = self.conn_of(src).and_then(|(_, c)| c.pending_cid.or(c.last_cid)).unwrap_or(0);
         if self.cfg.faults.has(FaFault::WrongDnConnectId) {
             cid = cid.wrapping_add(0x1000);
         }

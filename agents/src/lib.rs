@@ -29,13 +29,9 @@ pub mod msg;
 pub mod server;
 pub mod wire;
 
-
 pub use client::{Client, ClientConfig, ClientFault, ClientState};
-pub use common::{
-    Action, Addr, Event, Faults, Iface, Indication, Packet, Rng, Rx, Time, Timer, Tx,
-};
+pub use common::{Action, Addr, Event, Faults, Iface, Indication, Packet, Rng, Rx, Time, Timer, Tx};
 
 pub use fa::{Fa, FaConfig, FaFault};
-pub use server::{Server, ServerConfig, ServerFault};
 pub use msg::{Auth, AuthRole, Body, Msg, Reg};
-
+pub use server::{Server, ServerConfig, ServerFault};

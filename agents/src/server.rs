@@ -378,13 +378,8 @@ impl Server {
                 let ident = self.next_ident(now);
                 let mut dn = Msg::new(old_leid, Body::Dn { code: dn_code::ROAMED, connect_id: old_cid, ident });
                 if !f.has(ServerFault::RoamNotifyWithoutAuth) {
-                    let spi = self
-                        .cfg
-                        .fh_spi_by_coa
-                        .iter()
-                        .find(|(a, _)| *a == old_coa)
-                        .map(|(_, s)| *s)
-                        .or(self.cfg.fh_spi);
+                    let spi =
+                        self.cfg.fh_spi_by_coa.iter().find(|(a, _)| *a == old_coa).map(|(_, s)| *s).or(self.cfg.fh_spi);
                     if let Some(spi) = spi {
                         auth::sign_with(&mut dn, AuthRole::ForeignHome, spi, &self.cfg.keys);
                     }
@@ -396,10 +391,8 @@ impl Server {
 
     /// An MV-DN from a client (relayed by its FA): close on a match [PROC-14, AUTH-5/6].
     fn dn(&mut self, now: Time, coa: Ipv4Addr, msg: &Msg, cid: u32, ident: u64, out: &mut Out) {
-        let Some(i) = self
-            .records
-            .iter()
-            .position(|r| r.open && r.coa == coa && r.leid == msg.leid && r.connect_id == cid)
+        let Some(i) =
+            self.records.iter().position(|r| r.open && r.coa == coa && r.leid == msg.leid && r.connect_id == cid)
         else {
             return;
         };

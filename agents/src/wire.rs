@@ -94,13 +94,9 @@ pub fn to_pdu(msg: &Msg) -> Pdu {
         Body::Data { encap, .. } => pdu::Body::Data(DataFields { encap: Encap(*encap), reserved: 0 }),
         Body::Rrq(r) => pdu::Body::Rrq(registration(r)),
         Body::Rrp(r) => pdu::Body::Rrp(registration(r)),
-        Body::Dn { code, connect_id, ident } => pdu::Body::Dn(Disconnect {
-            flags: 0,
-            code: *code,
-            reserved: 0,
-            connect_id: *connect_id,
-            ident: *ident,
-        }),
+        Body::Dn { code, connect_id, ident } => {
+            pdu::Body::Dn(Disconnect { flags: 0, code: *code, reserved: 0, connect_id: *connect_id, ident: *ident })
+        }
     };
     let mut p = Pdu::new(msg.leid, body);
     match &msg.body {

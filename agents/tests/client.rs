@@ -3,8 +3,7 @@
 use agents::harness::{client_mac, fa_coa, fa_mac, mh_spi, SERVER_ADDR, T0};
 use agents::msg::{code, dn_code, Body, Msg, Reg};
 use agents::{
-    Action, Addr, Client, ClientConfig, ClientFault, ClientState, Event, Iface, Indication, Packet, Rng, Rx,
-    Timer,
+    Action, Addr, Client, ClientConfig, ClientFault, ClientState, Event, Iface, Indication, Packet, Rng, Rx, Timer,
 };
 use codec::agent_adv::{flags, AgentAdv};
 use codec::auth::{Algorithm, AuthKey, KeyStore};
@@ -54,10 +53,13 @@ fn sent(actions: &[Action]) -> Vec<(Addr, Msg)> {
 }
 
 fn rrqs(actions: &[Action]) -> Vec<Reg> {
-    sent(actions).into_iter().filter_map(|(_, m)| match m.body {
-        Body::Rrq(r) => Some(r),
-        _ => None,
-    }).collect()
+    sent(actions)
+        .into_iter()
+        .filter_map(|(_, m)| match m.body {
+            Body::Rrq(r) => Some(r),
+            _ => None,
+        })
+        .collect()
 }
 
 fn timer_at(actions: &[Action], t: Timer) -> Option<u64> {

@@ -348,3 +348,23 @@ fn auth_4_fa_originated_pdus_carry_mobile_foreign_auth_when_an_sa_exists() {
     assert!(matches!(&out[0].2.body, Body::Rrp(r) if r.code == code::FA_CLIENT_AUTH));
     assert!(f.connections().is_empty(), "no state change");
 }
+
+#[test]
+fn proc_5_leids_stay_unique_and_nonzero_across_many_clients_and_reuse() {
+    let mut f = fa(&[]);
+    let mac = |i: u16| [0x02, 0x10, 0, 0, (i >> 8) as u8, i as u8];
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..300u16 {
+        let mut m = rrq(0, 10);
+        m.gid = Some(Gid::mac(mac(i)));
+        let ev = Event::Received(Rx {
+            iface: Iface::Access,
+            addr: Addr::Link { src: mac(i), dst: fa_mac(0) },
+            packet: Packet::Mvtp(m),
+        });
+        let leid = msgs(&f.handle(T0, ev))[0].2.leid;
+        assert_ne!(leid, 0);
+        assert!(seen.insert(leid), "LEID {leid} given twice");
+    }
+    assert_eq!(f.connections().len(), 300);
+}

@@ -80,6 +80,8 @@ fn client_faults_show_on_the_wire() {
     assert!(server_rrps(&n).iter().all(|(_, r)| r.code == code::CLIENT_AUTH), "BadAuthenticator → 131");
     let n = scenario(|n| n.clients[0].config_mut().faults.enable(ClientFault::DataWithZeroLeid));
     assert!(from(&n, Node::Client(0)).iter().any(|m| matches!(m.body, Body::Data { .. }) && m.leid == 0));
+    let n = scenario(|n| n.clients[0].config_mut().faults.enable(ClientFault::WrongDataEncap));
+    assert!(from(&n, Node::Client(0)).iter().any(|m| matches!(m.body, Body::Data { encap, .. } if encap != 2)));
     // Retransmission with another lifetime: lose the first reply by having no server.
     let mut net = harness::standard(1, 1, 5);
     net.servers.clear();
@@ -161,12 +163,7 @@ fn fa_esp_by_low_half_misroutes() {
         }),
     );
     net.run_for(10);
-    let to: Vec<_> = net
-        .trace
-        .iter()
-        .filter(|s| matches!(s.tx.packet, Packet::Esp { .. }))
-        .map(|s| s.to)
-        .collect();
+    let to: Vec<_> = net.trace.iter().filter(|s| matches!(s.tx.packet, Packet::Esp { .. })).map(|s| s.to).collect();
     assert_eq!(to, vec![Some(Node::Client(0))]);
 }
 

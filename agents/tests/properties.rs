@@ -229,7 +229,12 @@ fn checker_p2_catches_a_server_accepting_a_stale_connect_id() {
     }
     stale.auth.clear();
     stale.leid = 0;
-    agents::auth::sign_with(&mut stale, agents::AuthRole::MobileHome, harness::mh_spi(0), &net.clients[0].config().keys.clone());
+    agents::auth::sign_with(
+        &mut stale,
+        agents::AuthRole::MobileHome,
+        harness::mh_spi(0),
+        &net.clients[0].config().keys.clone(),
+    );
     stale.leid = rrq.leid;
     let at = net.now;
     net.schedule(
@@ -247,7 +252,8 @@ fn checker_p2_catches_a_server_accepting_a_stale_connect_id() {
 
 #[test]
 fn runs_are_deterministic_per_seed() {
-    let s = Schedule { seed: 77, loss_per_mille: 150, jitter_ms: 800, roams: vec![(3_000, 1, false), (4_000, 0, true)] };
+    let s =
+        Schedule { seed: 77, loss_per_mille: 150, jitter_ms: 800, roams: vec![(3_000, 1, false), (4_000, 0, true)] };
     let (Ok(a), Ok(b)) = (run(&s, |_| {}), run(&s, |_| {})) else { panic!("property violated") };
     assert_eq!(a.trace, b.trace);
     assert_eq!(a.indications, b.indications);

@@ -5,10 +5,7 @@ use agents::msg::{dn_code, Body};
 use agents::{ClientState, Event, Iface, Indication};
 
 fn opened(net: &harness::Net, node: Node) -> usize {
-    net.indications
-        .iter()
-        .filter(|(_, n, i)| *n == node && matches!(i, Indication::Open { .. }))
-        .count()
+    net.indications.iter().filter(|(_, n, i)| *n == node && matches!(i, Indication::Open { .. })).count()
 }
 
 #[test]
@@ -63,17 +60,13 @@ fn proc_4_to_10_registration_data_roam_and_expiry() {
         .find_map(|(_, m)| m.reg().cloned())
         .unwrap();
     assert!(roam_rrq.roam_notify && !roam_rrq.reset);
-    let dn5: Vec<_> = net
-        .pdus()
-        .filter(|(_, m)| matches!(m.body, Body::Dn { code: dn_code::ROAMED, .. }))
-        .collect();
+    let dn5: Vec<_> = net.pdus().filter(|(_, m)| matches!(m.body, Body::Dn { code: dn_code::ROAMED, .. })).collect();
     assert_eq!(dn5.len(), 1);
     assert_eq!(dn5[0].0.to, Some(Node::Fa(0)));
     assert!(dn5[0].1.auth.iter().any(|a| a.role == agents::AuthRole::ForeignHome));
     assert!(
-        !net.pdus().any(|(s, m)| s.from == Node::Fa(0)
-            && s.tx.iface == Iface::Access
-            && matches!(m.body, Body::Dn { .. })),
+        !net.pdus()
+            .any(|(s, m)| s.from == Node::Fa(0) && s.tx.iface == Iface::Access && matches!(m.body, Body::Dn { .. })),
         "AUTH-7: code 5 is not relayed"
     );
 
@@ -82,10 +75,14 @@ fn proc_4_to_10_registration_data_roam_and_expiry() {
     net.run_for(1_800 * 1000 + 5_000);
     let c = &net.clients[0];
     assert_eq!(c.state(), ClientState::Idle);
-    assert!(net.indications.iter().any(|(_, n, i)| *n == Node::Client(0)
-        && matches!(i, Indication::Closed { code: dn_code::EXPIRED, .. })));
-    assert!(net.indications.iter().any(|(_, n, i)| *n == Node::Server(0)
-        && matches!(i, Indication::Closed { code: dn_code::EXPIRED, .. })));
+    assert!(net
+        .indications
+        .iter()
+        .any(|(_, n, i)| *n == Node::Client(0) && matches!(i, Indication::Closed { code: dn_code::EXPIRED, .. })));
+    assert!(net
+        .indications
+        .iter()
+        .any(|(_, n, i)| *n == Node::Server(0) && matches!(i, Indication::Closed { code: dn_code::EXPIRED, .. })));
     assert!(!net.servers[0].records()[0].open);
     assert!(!net.fas[1].is_open_for(harness::client_mac(0)));
 }
@@ -110,7 +107,13 @@ fn fmt_auth_every_pdu_of_a_run_passes_the_codec_decoder() {
     for (_, m) in net.pdus() {
         let bytes = agents::wire::encode(m).unwrap();
         let (pdu, report) = codec::mvtp::Pdu::decode(&bytes, Some(&keys)).unwrap();
-        assert!(report.error.is_none() && report.warnings.is_empty(), "{} {:?} {:?}", m.type_name(), report.error, report.warnings);
+        assert!(
+            report.error.is_none() && report.warnings.is_empty(),
+            "{} {:?} {:?}",
+            m.type_name(),
+            report.error,
+            report.warnings
+        );
         assert_eq!(report.auth.len(), m.auth.len());
         assert!(report.auth.iter().all(|a| a.valid), "{}", m.type_name());
         assert_eq!(&agents::wire::from_pdu(&pdu).unwrap(), m);

@@ -70,10 +70,7 @@ fn msgs(actions: &[Action]) -> Vec<(Addr, Msg)> {
 
 /// The single MV-RRP of `actions`.
 fn reply(actions: &[Action]) -> (Addr, u16, Reg) {
-    let (a, m) = msgs(actions)
-        .into_iter()
-        .find(|(_, m)| matches!(m.body, Body::Rrp(_)))
-        .expect("an MV-RRP");
+    let (a, m) = msgs(actions).into_iter().find(|(_, m)| matches!(m.body, Body::Rrp(_))).expect("an MV-RRP");
     let r = m.reg().cloned().unwrap();
     (a, m.leid, r)
 }
