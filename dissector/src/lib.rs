@@ -14,6 +14,7 @@ pub mod filter;
 pub mod keys;
 pub mod layers;
 pub mod model;
+pub mod output;
 pub mod reassembly;
 pub mod stats;
 
