@@ -119,6 +119,26 @@ pub enum Node {
         /// Payload.
         inner: Box<Node>,
     },
+    /// ESP (RFC 4303) built with [`crate::esp::encrypt`]: `inner` is the plaintext payload.
+    /// Padding follows `pad_to` (`None`: the cipher's block); the IV is given, so the
+    /// octets are reproducible. `parse` never yields this (ESP stays [`Node::Raw`]).
+    Esp {
+        /// The security association (cipher, keys, integrity).
+        sa: Box<crate::esp::Sa>,
+        /// SPI as sent (spec SEC-1: Local Endpoint ID << 16 | SA index).
+        spi: u32,
+        /// Sequence number.
+        seq: u32,
+        /// Next Header of the trailer.
+        next_header: IpProto,
+        /// IV, as long as the cipher needs.
+        #[cfg_attr(feature = "serde", serde(with = "crate::serde_hex"))]
+        iv: Vec<u8>,
+        /// Padding alignment.
+        pad_to: Option<usize>,
+        /// The plaintext payload.
+        inner: Box<Node>,
+    },
     /// A header this module does not model, in front of a modelled packet.
     Opaque {
         /// The header's octets.
@@ -197,6 +217,12 @@ fn parse_ethernet(b: &[u8], depth: usize) -> Node {
         inner: Box::new(inner),
         trailer: payload.get(used..).unwrap_or(&[]).to_vec(),
     }
+}
+
+/// Parses an IP payload of protocol `p` (a decrypted ESP payload, an IP-in-IP datagram)
+/// into a node covering all of `b`.
+pub fn parse_ip_payload(p: IpProto, b: &[u8]) -> Node {
+    by_ip(p, b, 1)
 }
 
 /// Parses by EtherType; returns the node and the octets it covers.
@@ -447,6 +473,18 @@ impl Node {
                 h.emit(out)?;
                 out.extend_from_slice(&body);
             }
+            Node::Esp {
+                sa,
+                spi,
+                seq,
+                next_header,
+                iv,
+                pad_to,
+                inner,
+            } => {
+                let body = Self::inner_bytes(inner, fix, None)?;
+                out.extend(crate::esp::encrypt(sa, *spi, *seq, next_header.0, &body, iv, *pad_to)?);
+            }
             Node::Opaque { header, inner } => {
                 out.extend_from_slice(header);
                 inner.emit_into(out, fix, None)?;
@@ -474,6 +512,7 @@ impl Node {
             Node::Udp { .. } => Some(IpProto::UDP),
             Node::Tcp { .. } => Some(IpProto::TCP),
             Node::Gre { .. } => Some(IpProto::GRE),
+            Node::Esp { .. } => Some(IpProto::ESP),
             _ => None,
         }
     }
@@ -493,7 +532,8 @@ impl Node {
             | Node::Ipv6 { inner, .. }
             | Node::Udp { inner, .. }
             | Node::Tcp { inner, .. }
-            | Node::Gre { inner, .. } => 1 + inner.depth(),
+            | Node::Gre { inner, .. }
+            | Node::Esp { inner, .. } => 1 + inner.depth(),
         }
     }
 
@@ -564,6 +604,20 @@ impl Node {
         let t = inner.ether_type().unwrap_or(fallback);
         Node::Gre {
             hdr: Gre::new(t),
+            inner: Box::new(inner),
+        }
+    }
+
+    /// ESP around `inner` (Next Header from `inner`, or `fallback`), padded to the cipher's block.
+    pub fn esp(sa: crate::esp::Sa, spi: u32, seq: u32, iv: Vec<u8>, fallback: IpProto, inner: Node) -> Node {
+        let next_header = inner.ip_proto().unwrap_or(fallback);
+        Node::Esp {
+            sa: Box::new(sa),
+            spi,
+            seq,
+            next_header,
+            iv,
+            pad_to: None,
             inner: Box::new(inner),
         }
     }

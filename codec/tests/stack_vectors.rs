@@ -51,6 +51,7 @@ fn ipv4_count(n: &Node) -> usize {
         | Node::Udp { inner, .. }
         | Node::Tcp { inner, .. }
         | Node::Gre { inner, .. }
+        | Node::Esp { inner, .. }
         | Node::Opaque { inner, .. } => ipv4_count(inner),
     }
 }

@@ -124,3 +124,79 @@ pub fn ieee80211(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     }
     Next::To(Proto::Llc, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Dissector, Proto};
+    use crate::model::Dissection;
+
+    fn run(p: Proto, b: &[u8]) -> Dissection {
+        let mut d = Dissection::default();
+        Dissector::default().dissect_as(p, b, &mut d);
+        d
+    }
+
+    fn vals(d: &Dissection, b: &[u8], name: &str) -> Vec<String> {
+        d.find(name).map(|f| d.value_string(b, f)).collect()
+    }
+
+    /// Spec vector 03 (radiotap, From DS data frame, LLC/SNAP, MVTP).
+    const V03: &str = "000010002e08000000303c144001cc0008020000034d56545000001e497a2001001e497a1001208aaaaa0300000088b51001001f0000001780100000000204b9070895c0c633641400070000000318";
+
+    #[test]
+    fn vector_03_radiotap_and_from_ds_roles() {
+        let b = hex::decode(V03).unwrap();
+        let d = run(Proto::Radiotap, &b);
+        assert_eq!(vals(&d, &b, "radiotap.length"), ["16"]);
+        assert_eq!(vals(&d, &b, "radiotap.datarate"), ["24"]);
+        assert_eq!(vals(&d, &b, "radiotap.channel.freq"), ["5180"]);
+        assert_eq!(vals(&d, &b, "radiotap.dbm_antsignal"), ["-52"]);
+        assert_eq!(vals(&d, &b, "radiotap.antenna"), ["0"]);
+        assert_eq!(vals(&d, &b, "wlan.fc.type_subtype"), ["32"]);
+        assert_eq!(vals(&d, &b, "wlan.fc.fromds"), ["true"]);
+        assert_eq!(vals(&d, &b, "wlan.da"), ["03:4d:56:54:50:00"]);
+        assert_eq!(vals(&d, &b, "wlan.bssid"), ["00:1e:49:7a:20:01"]);
+        assert_eq!(vals(&d, &b, "wlan.sa"), ["00:1e:49:7a:10:01"]);
+        assert_eq!(vals(&d, &b, "wlan.seq"), ["2210"]);
+        assert_eq!(vals(&d, &b, "llc.type"), ["34997"]);
+    }
+
+    #[test]
+    fn radiotap_fcs_flag_excludes_the_fcs_from_the_80211_frame() {
+        let mut b = hex::decode(V03).unwrap();
+        b[8] = codec::radiotap::FLAG_FCS;
+        b.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+        let d = run(Proto::Radiotap, &b);
+        assert_eq!(vals(&d, &b, "radiotap.flags.fcs"), ["true"]);
+        let w = d.layers.iter().find(|l| l.proto == "wlan").unwrap();
+        assert_eq!(w.range.end as usize, b.len() - 4);
+    }
+
+    #[test]
+    fn ieee802_11_qos_to_ds_roles() {
+        // QoS data, To DS: addr1 BSSID, addr2 SA, addr3 DA; QoS control TID 5.
+        let mut b = vec![0x88, 0x01, 0, 0];
+        b.extend_from_slice(&[0xa1; 6]);
+        b.extend_from_slice(&[0xa2; 6]);
+        b.extend_from_slice(&[0xa3; 6]);
+        b.extend_from_slice(&[0x10, 0x00, 0x05, 0x00]);
+        b.extend_from_slice(&[0xaa, 0xaa, 0x03, 0, 0, 0, 0x88, 0xb5]);
+        let d = run(Proto::Ieee80211, &b);
+        assert_eq!(vals(&d, &b, "wlan.fc.type_subtype"), ["40"]);
+        assert_eq!(vals(&d, &b, "wlan.bssid"), ["a1:a1:a1:a1:a1:a1"]);
+        assert_eq!(vals(&d, &b, "wlan.sa"), ["a2:a2:a2:a2:a2:a2"]);
+        assert_eq!(vals(&d, &b, "wlan.da"), ["a3:a3:a3:a3:a3:a3"]);
+        assert_eq!(vals(&d, &b, "wlan.qos.tid"), ["5"]);
+        assert_eq!(vals(&d, &b, "wlan.seq"), ["1"]);
+        assert_eq!(vals(&d, &b, "llc.type"), ["34997"]);
+    }
+
+    #[test]
+    fn truncation_sweep_never_panics_and_stops() {
+        let b = hex::decode(V03).unwrap();
+        for n in 0..40 {
+            let d = run(Proto::Radiotap, &b[..n]);
+            assert!(d.stopped.is_some(), "prefix {n}");
+        }
+    }
+}
