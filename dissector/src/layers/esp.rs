@@ -1,26 +1,211 @@
-//! (Stub: the protocol work fills this in.)
+//! IPsec layers: ESP (RFC 4303) with decryption when an SA is known, UDP-encapsulated ESP
+//! on port 4500 (RFC 3948), AH (RFC 4302) and the IKE header (RFC 7296 §3.1). Field names
+//! are Wireshark's (packet-ipsec.c, packet-udp-encap… `udpencap.*`, packet-isakmp.c).
+//!
+//! A decrypted ESP payload continues in a derived buffer holding the plaintext (payload
+//! data, padding, Pad Length, Next Header): the inner layers' ranges and the trailer fields
+//! (`esp.pad`, `esp.pad_len`, `esp.protocol`) point into it; `esp.spi`, `esp.sequence`,
+//! `esp.iv` and `esp.icv` point into the frame. A packet that no SA decrypts keeps its body
+//! as `esp.encrypted_data`, with one diagnostic per SA tried saying why (no garbage is
+//! ever dissected as an inner packet).
 
 use crate::cx::Cx;
-use crate::engine::Next;
+use crate::engine::{Next, Proto};
+use crate::model::{BufferId, Value};
+use codec::esp::{self, DecryptError, EspView, IcvStatus};
+use codec::numbers::IpProto;
+use codec::{ah, ike, Diagnostic, Kind, Severity};
 use core::ops::Range;
+use std::net::IpAddr;
 
-/// Stub: shows the octets as data.
+/// ESP header, then the decrypted payload by Next Header (or the opaque body).
 pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("esp", at.clone());
+    let b = data.get(at.clone()).unwrap_or(&[]);
+    let v = match EspView::new(b) {
+        Ok(v) => v,
+        Err(e) => {
+            if b.len() >= esp::field::SPI.end {
+                cx.uint("esp.spi", base..base + 4, codec::bytes::be_u32(b, 0).unwrap_or(0));
+            }
+            return cx.stop_at(base, e);
+        }
+    };
+    cx.uint("esp.spi", span(base, esp::field::SPI), v.spi());
+    cx.uint("esp.sequence", span(base, esp::field::SEQ), v.seq());
+    let body = base + esp::HEADER_LEN..at.end;
+    if cx.keys().esp.is_empty() {
+        if !body.is_empty() {
+            cx.field("esp.encrypted_data", body, Value::Bytes);
+        }
+        return Next::Stop;
+    }
+    let dst = outer_dst(cx);
+    let table = &cx.keys().esp;
+    match table.decrypt(b, dst) {
+        Ok((i, d)) => {
+            if let Some(sa) = table.sas.get(i) {
+                let name = format!("{}/{}", sa.encryption.name(), sa.auth.name());
+                cx.field("esp.sa", body.clone(), Value::Owned(name));
+            }
+            if !d.iv.is_empty() {
+                cx.field("esp.iv", shift(base, d.iv.clone()), Value::Bytes);
+            }
+            // The engine stores the Next::Buffer below as the next derived buffer: the
+            // trailer fields point into it by that id (nothing else adds a buffer between).
+            let next_id = BufferId::Derived(u16::try_from(cx.out.buffers.len()).unwrap_or(u16::MAX));
+            let n = d.plaintext.len();
+            let (pay, pad_end) = (d.payload_len, n - esp::TRAILER_LEN);
+            if pad_end > pay {
+                cx.field_in(next_id, "esp.pad", pay..pad_end, Value::Bytes);
+            }
+            cx.field_in(next_id, "esp.pad_len", pad_end..pad_end + 1, Value::U64(u64::from(d.pad_len)));
+            cx.field_in(next_id, "esp.protocol", pad_end + 1..n, Value::U64(u64::from(d.next_header)));
+            if !d.icv.is_empty() {
+                let icv = shift(base, d.icv.clone());
+                cx.field("esp.icv", icv.clone(), Value::Bytes);
+                if d.icv_status != IcvStatus::Unchecked {
+                    cx.flag("esp.icv_good", icv.clone(), d.icv_status == IcvStatus::Good);
+                    cx.flag("esp.icv_bad", icv, d.icv_status == IcvStatus::Bad);
+                }
+            }
+            if d.icv_status == IcvStatus::Bad {
+                let off = d.icv.start;
+                cx.diag_at(
+                    base,
+                    Diagnostic::error(Kind::AuthFailed, "esp.icv", off, "RFC4303-3.4.4", "ICV does not verify; payload shown as decrypted"),
+                );
+            }
+            if d.next_header == esp::NEXT_HEADER_NONE {
+                // RFC 4303 §2.6: a dummy packet, to be discarded.
+                return Next::Stop;
+            }
+            let proto = IpProto(d.next_header);
+            let plen = d.payload_len;
+            Next::Buffer(d.plaintext, Box::new(Next::Ip(proto, 0..plen)))
+        }
+        Err(f) => {
+            if !body.is_empty() {
+                cx.field("esp.encrypted_data", body, Value::Bytes);
+            }
+            if f.no_sa() {
+                let detail = format!("no SA for SPI {:#010x}{}", v.spi(), dst.map(|a| format!(" to {a}")).unwrap_or_default());
+                let d = Diagnostic { severity: Severity::Info, kind: None, field: "esp.spi", offset: 0, clause: Some("RFC4303-3.4.2"), detail };
+                cx.diag_at(base, d);
+            }
+            let truncated = cx.missing() > 0;
+            let sas: Vec<String> = f
+                .tried
+                .iter()
+                .map(|(i, _)| match cx.keys().esp.sas.get(*i) {
+                    Some(sa) => match sa.spi {
+                        Some(s) => format!("SA {s:#010x}"),
+                        None => format!("wildcard SA #{}", i + 1),
+                    },
+                    None => String::new(),
+                })
+                .collect();
+            for ((_, e), who) in f.tried.iter().zip(sas) {
+                let (kind, clause) = match e {
+                    DecryptError::ShortPayload { .. } if truncated => (Kind::Truncated, "RFC4303-2"),
+                    DecryptError::IcvMismatch => (Kind::AuthFailed, "RFC4303-3.4.4"),
+                    DecryptError::BadPadding { .. } | DecryptError::Implausible { .. } => (Kind::BadValue, "RFC4303-2.4"),
+                    other => (other.kind(), "RFC4303-3.4"),
+                };
+                let detail = format!("{who}: cannot decrypt: {e}{}", if truncated { " (capture cut by snaplen)" } else { "" });
+                cx.diag_at(base, Diagnostic::error(kind, "esp", 0, clause, detail));
+            }
+            Next::Stop
+        }
+    }
 }
 
-/// Stub: shows the octets as data.
+/// UDP port 4500 (RFC 3948 §2): a non-ESP marker (four zero octets) then IKE, a one-octet
+/// 0xFF NAT-keepalive, or ESP.
 pub fn udp_esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let b = data.get(at.clone()).unwrap_or(&[]);
+    if b == [esp::NAT_KEEPALIVE] {
+        cx.layer("udpencap", at.clone());
+        cx.field("udpencap.nat_keepalive", at, Value::None);
+        return Next::Stop;
+    }
+    if b.get(..4) == Some(&esp::NON_ESP_MARKER[..]) {
+        cx.layer("udpencap", at.clone());
+        cx.field("udpencap.non_esp_marker", at.start..at.start + 4, Value::None);
+        return Next::To(Proto::Ike, at.start + 4..at.end);
+    }
+    Next::To(Proto::Esp, at)
 }
 
-/// Stub: shows the octets as data.
+/// AH header fields, then the payload by Next Header.
 pub fn ah(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("ah", at.clone());
+    let b = data.get(at.clone()).unwrap_or(&[]);
+    let v = match ah::AhView::new(b) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    cx.uint("ah.next_header", base..base + 1, v.next_header().0);
+    cx.uint("ah.length", base + 1..base + 2, v.header_len() as u64);
+    cx.field("ah.reserved", span(base, ah::field::RESERVED), Value::Bytes);
+    cx.uint("ah.spi", span(base, ah::field::SPI), v.spi());
+    cx.uint("ah.sequence", span(base, ah::field::SEQ), v.seq());
+    let end = base + v.header_len();
+    if end > base + ah::FIXED_LEN {
+        cx.field("ah.icv", base + ah::FIXED_LEN..end, Value::Bytes);
+    }
+    Next::Ip(v.next_header(), end..at.end)
 }
 
-/// Stub: shows the octets as data.
+/// IKE header summary fields (RFC 7296 §3.1); the payload chain is not decoded.
 pub fn ike(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
-    super::data::data(cx, data, at)
+    let base = at.start;
+    cx.layer("isakmp", at.clone());
+    let b = data.get(at.clone()).unwrap_or(&[]);
+    let v = match ike::IkeView::new(b) {
+        Ok(v) => v,
+        Err(e) => return cx.stop_at(base, e),
+    };
+    use ike::field as f;
+    cx.field("isakmp.ispi", span(base, f::ISPI), Value::Bytes);
+    cx.field("isakmp.rspi", span(base, f::RSPI), Value::Bytes);
+    cx.uint("isakmp.nextpayload", base + f::NEXT_PAYLOAD..base + f::NEXT_PAYLOAD + 1, v.next_payload());
+    let ver = base + f::VERSION..base + f::VERSION + 1;
+    cx.push("isakmp.version", ver.clone(), Value::U64(u64::from(v.version())));
+    cx.uint("isakmp.mjver", ver.clone(), v.version() >> 4);
+    cx.uint("isakmp.mnver", ver, v.version() & 0x0F);
+    cx.pop();
+    cx.uint("isakmp.exchangetype", base + f::EXCHANGE_TYPE..base + f::EXCHANGE_TYPE + 1, v.exchange_type());
+    let fl = base + f::FLAGS..base + f::FLAGS + 1;
+    cx.push("isakmp.flags", fl.clone(), Value::U64(u64::from(v.flags())));
+    cx.flag("isakmp.flag_i", fl.clone(), v.flags() & ike::FLAG_I != 0);
+    cx.flag("isakmp.flag_v", fl.clone(), v.flags() & ike::FLAG_V != 0);
+    cx.flag("isakmp.flag_r", fl, v.flags() & ike::FLAG_R != 0);
+    cx.pop();
+    cx.uint("isakmp.messageid", span(base, f::MESSAGE_ID), v.message_id());
+    cx.uint("isakmp.length", span(base, f::LENGTH), v.length() as u64);
+    if !v.payloads().is_empty() {
+        cx.field("isakmp.payloads", base + ike::HEADER_LEN..base + v.length(), Value::Bytes);
+    }
+    Next::Stop
 }
 
+/// The destination of the innermost IP header so far (the SA's destination).
+fn outer_dst(cx: &Cx) -> Option<IpAddr> {
+    let l = cx.layers().iter().rev().find(|l| l.proto == "ip" || l.proto == "ipv6")?;
+    match (l.proto, cx.last_value(if l.proto == "ip" { "ip.dst" } else { "ipv6.dst" })) {
+        ("ip", Some(Value::Ipv4(a))) => Some(IpAddr::from(*a)),
+        ("ipv6", Some(Value::Ipv6(a))) => Some(IpAddr::from(*a)),
+        _ => None,
+    }
+}
+
+fn span(base: usize, r: Range<usize>) -> Range<usize> {
+    base + r.start..base + r.end
+}
+
+fn shift(base: usize, r: Range<usize>) -> Range<usize> {
+    base + r.start..base + r.end
+}
