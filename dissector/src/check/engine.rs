@@ -9,7 +9,7 @@ use super::catalogue::{rule, Scope, CATALOGUE};
 use crate::access::{layers, LayerRef};
 use crate::model::{Dissection, Value};
 use codec::serial::newer;
-use codec::Severity;
+use codec::{Kind, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -185,6 +185,15 @@ pub(crate) struct Pdu {
 
 impl Pdu {
     fn from_layer(l: LayerRef<'_>) -> Option<Self> {
+        // A PDU the decoder could not represent (truncated, bad length or value, another
+        // version) is judged only by its decoder finding: its fields may be half-read.
+        // `unsupported` and `auth_failed` PDUs are whole and stay judged [spec §2.1].
+        let structural = l.d.diagnostics.iter().any(|pd| {
+            pd.layer == l.index && matches!(pd.diag.kind, Some(Kind::Truncated | Kind::BadLength | Kind::BadValue | Kind::Version))
+        });
+        if structural {
+            return None;
+        }
         let ty = l.uint("mvtp.type")?;
         let ident = l.bytes("mvtp.ident").and_then(|b| <[u8; 8]>::try_from(b).ok());
         let gid = match (l.uint("mvtp.gid.class"), l.text("mvtp.gid.address")) {
@@ -1111,6 +1120,19 @@ mod tests {
         let f = run(&[(0.0, rrq(UP, 10, 5, true, 1800, 1)), (0.1, rrp(other, 10, 5, true, 0, 1800, 1)), (1.0, rrq(UP, 11, 5, false, 1800, 2)), (1.1, rrp(DOWN, 11, 6, false, 0, 1800, 2))]);
         let rules: Vec<_> = f.iter().map(|x| (x.0, x.1)).collect();
         assert_eq!(rules, vec![("PROC-8", 2), ("PROC-8", 4)]);
+    }
+
+    #[test]
+    fn structurally_broken_pdus_feed_no_rule() {
+        let mut p = pdu(Via::Link(CLIENT, FA_MAC), mv::DN, vec![("mvtp.leid", Value::U64(5)), ("mvtp.code", Value::U64(0))], 0);
+        let mvtp = p.d.layers.len() - 1;
+        p.d.diagnostics.push(crate::model::PacketDiagnostic {
+            layer: mvtp,
+            buffer: BufferId::Frame,
+            diag: codec::DecodeError::new(Kind::Version, "mvtp.version", 0, "version 15").clause("FMT-2").to_diagnostic(),
+        });
+        let f = run(&[(0.0, rrp(Via::Link(FA_MAC, CLIENT), 1, 5, true, 0, 1800, 1)), (1.0, p)]);
+        assert_eq!(f, vec![("FMT-2", 2, Severity::Error)], "only the decoder's finding");
     }
 
     #[test]
