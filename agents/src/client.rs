@@ -146,6 +146,8 @@ pub enum ClientState {
 struct FaSeen {
     mac: Mac,
     seq: Option<u16>,
+    /// Registration Lifetime the FA advertises (the most it grants).
+    lifetime: Option<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +156,8 @@ struct Pending {
     reset: bool,
     roam_notify: bool,
     rto: u64,
+    /// Requested lifetime, fixed for the attempt [PROC-4].
+    lifetime: u16,
     /// Low 32 bits of every Identification sent for this attempt [FMT-13].
     idents: Vec<u32>,
 }
@@ -340,7 +344,7 @@ impl Client {
         self.roamed = was_registered;
         match fa {
             Some(mac) => {
-                self.fa = Some(FaSeen { mac, seq: None });
+                self.fa = Some(FaSeen { mac, seq: None, lifetime: None });
                 if self.wanted {
                     self.state = ClientState::Registering;
                     self.start_attempt(now, out);
@@ -415,6 +419,7 @@ impl Client {
             Some(f) if f.mac == src => {
                 let restarted = f.seq.is_some_and(|prev| adv.seq < SEQ_RESTART_BELOW && adv.seq < prev);
                 f.seq = Some(adv.seq);
+                f.lifetime = Some(adv.lifetime);
                 if restarted {
                     // PROC-2: the FA lost its state; register again through it.
                     out.indicate(Indication::FaRestarted);
@@ -431,7 +436,7 @@ impl Client {
             }
             Some(_) => {} // another FA: moving is the caller's Roam event
             None => {
-                self.fa = Some(FaSeen { mac: src, seq: Some(adv.seq) });
+                self.fa = Some(FaSeen { mac: src, seq: Some(adv.seq), lifetime: Some(adv.lifetime) });
                 out.cancel(Timer::Solicit);
                 out.cancel(Timer::SessionTimeout);
                 if self.wanted {
@@ -453,8 +458,19 @@ impl Client {
         let reset = (self.initial && !self.cfg.faults.has(ClientFault::NoResetOnInitial))
             || (!self.initial && self.cfg.faults.has(ClientFault::ResetOnReregistration));
         let roam_notify = self.roamed && !self.cfg.faults.has(ClientFault::NoRoamNotify);
-        self.pending =
-            Some(Pending { connect_id: cid, reset, roam_notify, rto: self.cfg.rto_initial_ms, idents: Vec::new() });
+        // Not more than the FA advertises (RFC 5944 §3.6.1.1; else code 69).
+        let lifetime = match self.fa.as_ref().and_then(|f| f.lifetime) {
+            Some(adv) => self.cfg.lifetime.min(adv),
+            None => self.cfg.lifetime,
+        };
+        self.pending = Some(Pending {
+            connect_id: cid,
+            reset,
+            roam_notify,
+            rto: self.cfg.rto_initial_ms,
+            lifetime,
+            idents: Vec::new(),
+        });
         if self.state != ClientState::Open {
             self.state = ClientState::Registering;
         }
@@ -507,9 +523,9 @@ impl Client {
             roam_notify: p.roam_notify,
             code: if f.has(ClientFault::NonZeroCodeInRrq) { code::POORLY_FORMED } else { code::ACCEPTED },
             lifetime: if retransmission && f.has(ClientFault::ChangeLifetimeOnRetransmit) {
-                self.cfg.lifetime / 2
+                p.lifetime / 2
             } else {
-                self.cfg.lifetime
+                p.lifetime
             },
             encap: self.cfg.encap,
             connect_id: p.connect_id,

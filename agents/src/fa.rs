@@ -287,6 +287,9 @@ impl Fa {
         if msg.gid.is_none() {
             return self.deny(src, reg, code::FA_POORLY_FORMED, out);
         }
+        if reg.lifetime > self.cfg.adv_lifetime {
+            return self.deny(src, reg, code::FA_LIFETIME_TOO_LONG, out);
+        }
         match auth::verify(&msg, AuthRole::MobileForeign, &self.cfg.keys) {
             Verdict::Valid | Verdict::Missing => {}
             Verdict::UnknownSpi | Verdict::Invalid => {
@@ -329,7 +332,7 @@ impl Fa {
                 let home = c.home;
                 out.send(Iface::Core, self.to_home(home), msg);
             }
-            Some(c) if c.mac != src && c.open => {} // PROC-12: another client's LEID, dropped
+            Some(c) if c.mac != src => {} // PROC-12: another client's LEID, dropped silently
             Some(c) if self.cfg.faults.has(FaFault::ForwardDataWhenClosed) => {
                 let home = c.home;
                 out.send(Iface::Core, self.to_home(home), msg);

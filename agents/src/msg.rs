@@ -19,6 +19,8 @@ pub mod code {
     pub const FA_INSUFFICIENT_RESOURCES: u8 = rrp_code::FA_RESOURCES;
     /// Denied by FA: client failed authentication [AUTH-5].
     pub const FA_CLIENT_AUTH: u8 = rrp_code::FA_CLIENT_AUTH;
+    /// Denied by FA: requested lifetime too long.
+    pub const FA_LIFETIME_TOO_LONG: u8 = rrp_code::FA_LIFETIME;
     /// Denied by FA: poorly formed request [AVP-4].
     pub const FA_POORLY_FORMED: u8 = rrp_code::FA_BAD_REQUEST;
     /// Denied by FA: requested encapsulation unavailable.

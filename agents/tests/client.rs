@@ -345,3 +345,19 @@ fn fault_reuse_identification_and_new_connect_id_on_retransmit() {
     assert_eq!(a.ident, b.ident);
     assert_eq!(b.connect_id, a.connect_id + 1);
 }
+
+#[test]
+fn client_requests_no_more_than_the_advertised_lifetime_on_every_transmission() {
+    let mut c = client(&[]);
+    c.handle(T0, Event::Connect);
+    let adv = AgentAdv { seq: 0, lifetime: 300, flags: flags::F, coas: vec![fa_coa(0)] };
+    let ev = Event::Received(Rx {
+        iface: Iface::Access,
+        addr: Addr::Link { src: fa_mac(0), dst: MVTP_MULTICAST },
+        packet: Packet::Mvtp(Msg::new(0, Body::Faa { adv, prefix_lengths: vec![24] })),
+    });
+    let a = rrqs(&c.handle(T0, ev)).pop().unwrap();
+    c.handle(T0 + 500, faa(1, 0)); // now advertises 1800: the attempt keeps 300
+    let b = rrqs(&c.handle(T0 + 1000, Event::TimerFired(Timer::Retransmit))).pop().unwrap();
+    assert_eq!((a.lifetime, b.lifetime), (300, 300));
+}

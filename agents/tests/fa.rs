@@ -368,3 +368,12 @@ fn proc_5_leids_stay_unique_and_nonzero_across_many_clients_and_reuse() {
     }
     assert_eq!(f.connections().len(), 300);
 }
+
+#[test]
+fn fa_denies_a_lifetime_above_its_advertised_one_with_code_69() {
+    let mut f = fa(&[]);
+    f.config_mut().adv_lifetime = 600;
+    let out = msgs(&f.handle(T0, from_client(0, rrq(0, 10))));
+    assert_eq!(out[0].0, Iface::Access);
+    assert!(matches!(&out[0].2.body, Body::Rrp(r) if r.code == 69 && r.lifetime == 0));
+}
