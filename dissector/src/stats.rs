@@ -481,5 +481,121 @@ mod tests {
         assert_eq!((b.leid, b.connect_id, b.state.as_str(), b.last_frame), (5, 1002, "denied 137", 4));
         assert_eq!(s.hierarchy.get("mvtp").map(|c| c.packets), Some(5));
         assert_eq!(s.mvtp_types.get(&4), Some(&2));
+        let text = s.render_text();
+        assert!(text.contains("mac:00:21:6a:4b:1c:2d") && text.contains("denied 137"), "{text}");
+        assert!(text.contains("latency min/median/max 10.000 / 25.000 / 40.000 ms"), "{text}");
+        assert!(text.contains("1× code 137"), "{text}");
+        assert!(text.contains("MV-RRQ"), "{text}");
+    }
+}
+
+/// MVTP PDU type names (spec §2.1).
+fn mvtp_type_name(t: u64) -> String {
+    match t {
+        1 => "MV-FAA".into(),
+        2 => "MV-FAS".into(),
+        3 => "MV-DATA".into(),
+        4 => "MV-RRQ".into(),
+        5 => "MV-RRP".into(),
+        6 => "MV-DN".into(),
+        t => format!("type {t}"),
+    }
+}
+
+/// L2TP control message names (RFC 2661 §3.2).
+fn l2tp_msg_name(t: u64) -> String {
+    const NAMES: [&str; 17] = ["", "SCCRQ", "SCCRP", "SCCCN", "StopCCN", "", "HELLO", "OCRQ", "OCRP", "OCCN", "ICRQ", "ICRP", "ICCN", "", "CDN", "WEN", "SLI"];
+    NAMES.get(t as usize).filter(|n| !n.is_empty()).map_or_else(|| format!("type {t}"), |n| (*n).to_string())
+}
+
+impl Stats {
+    /// The statistics as plain-text tables (comfy-table), one section per topic; sections
+    /// with nothing to show are left out.
+    pub fn render_text(&self) -> String {
+        use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+        let table = |header: &[&str]| {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+            t
+        };
+        let mut out = String::new();
+        let span = self.span.map_or(0.0, |[a, b]| b - a);
+        out.push_str(&format!("{} packets, {} octets, {span:.3} s\n\n", self.total.packets, self.total.bytes));
+
+        let mut t = table(&["protocol hierarchy", "packets", "octets"]);
+        for (path, c) in &self.hierarchy {
+            let depth = path.matches('/').count();
+            let name = path.rsplit('/').next().unwrap_or(path);
+            t.add_row(vec![format!("{}{name}", "  ".repeat(depth)), c.packets.to_string(), c.bytes.to_string()]);
+        }
+        out.push_str(&format!("{t}\n\n"));
+
+        if !self.conversations.is_empty() {
+            let mut t = table(&["address A", "address B", "packets", "octets", "first", "duration s"]);
+            let mut convs: Vec<_> = self.conversations.iter().collect();
+            convs.sort_by(|a, b| b.count.packets.cmp(&a.count.packets));
+            for c in convs {
+                t.add_row(vec![c.a.clone(), c.b.clone(), c.count.packets.to_string(), c.count.bytes.to_string(), format!("{:.6}", c.first), format!("{:.3}", c.last - c.first)]);
+            }
+            out.push_str(&format!("conversations\n{t}\n\n"));
+        }
+
+        if !self.mvtp_types.is_empty() {
+            let r = &self.registrations;
+            let mut t = table(&["MVTP", "count"]);
+            for (ty, n) in &self.mvtp_types {
+                t.add_row(vec![mvtp_type_name(*ty), n.to_string()]);
+            }
+            out.push_str(&format!("{t}\n"));
+            let latency = r.latency_ms.map_or("-".to_string(), |[a, m, b]| format!("{a:.3} / {m:.3} / {b:.3} ms"));
+            out.push_str(&format!("registrations: {} requests, {} replies, {} matched; RRQ→RRP latency min/median/max {latency}\n", r.requests, r.replies, r.matched));
+            let denials: Vec<String> = r.codes.iter().filter(|(c, _)| **c != 0).map(|(c, n)| format!("{n}× code {c}")).collect();
+            if !denials.is_empty() {
+                out.push_str(&format!("denials: {}\n", denials.join(", ")));
+            }
+            out.push('\n');
+        }
+
+        if !self.bindings.is_empty() {
+            let mut t = table(&["Global Endpoint ID", "LEID", "Connect ID", "care-of", "server", "state", "last frame", "last seen"]);
+            for b in &self.bindings {
+                t.add_row(vec![b.gid.clone(), b.leid.to_string(), b.connect_id.to_string(), b.care_of.clone(), b.server.clone(), b.state.clone(), b.last_frame.to_string(), format!("{:.6}", b.last_seen)]);
+            }
+            out.push_str(&format!("mobility bindings\n{t}\n\n"));
+        }
+
+        if !self.tunnels.is_empty() {
+            let mut t = table(&["L2TP tunnel", "endpoints", "control", "data", "sessions"]);
+            for tu in &self.tunnels {
+                let control: Vec<String> = tu.control.iter().map(|(m, n)| format!("{} {n}", l2tp_msg_name(*m))).collect();
+                let sessions: Vec<String> = tu.sessions.iter().map(u64::to_string).collect();
+                t.add_row(vec![tu.tunnel.to_string(), tu.endpoints.clone(), control.join(", "), tu.data.to_string(), sessions.join(" ")]);
+            }
+            out.push_str(&format!("{t}\n\n"));
+        }
+
+        if !self.mip_bindings.is_empty() {
+            let mut t = table(&["home address", "home agent", "care-of", "code", "lifetime", "TNC"]);
+            for m in &self.mip_bindings {
+                let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+                t.add_row(vec![m.home.clone(), m.home_agent.clone(), m.care_of.clone(), opt(m.code), opt(m.lifetime), if m.tnc { "yes" } else { "no" }.to_string()]);
+            }
+            out.push_str(&format!("Mobile IPv4 bindings\n{t}\n\n"));
+        }
+
+        if !self.overhead.is_empty() {
+            let mut t = table(&["access mode", "packets", "overhead min", "mean", "max"]);
+            for (mode, o) in &self.overhead {
+                let mean = if o.packets == 0 { 0.0 } else { o.sum as f64 / o.packets as f64 };
+                t.add_row(vec![mode.clone(), o.packets.to_string(), o.min.to_string(), format!("{mean:.1}"), o.max.to_string()]);
+            }
+            out.push_str(&format!("encapsulation overhead (spec MIP-7)\n{t}\n\n"));
+        }
+
+        if !self.malformed.is_empty() {
+            let m: Vec<String> = self.malformed.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            out.push_str(&format!("dissection stopped on an error: {}\n", m.join(", ")));
+        }
+        out
     }
 }
