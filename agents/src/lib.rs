@@ -17,6 +17,25 @@
 //! codec's owned `codec::mvtp::Pdu` and octets, and [`auth`] computes the AUTH-1
 //! authenticators with the codec. [`harness`] wires agents together in memory (used by
 //! the tests and usable by a simulator).
+//!
+//! ```
+//! use agents::harness::{self, Node, T0};
+//! use agents::{Event, Indication};
+//!
+//! // One server, two FAs, one client on FA 0's link; Connect IDs from seed 1.
+//! let mut net = harness::standard(1, 2, 1);
+//! net.schedule(T0 + 10, Node::Client(0), Event::Connect);
+//! net.run_for(2_000);
+//! assert!(net.clients[0].is_open());
+//! net.roam(net.now, 0, Some(1), true); // PROC-15: re-register at once with N = 1
+//! net.run_for(2_000);
+//! assert!(net.fas[1].is_open_for(harness::client_mac(0)));
+//! assert!(!net.fas[0].is_open_for(harness::client_mac(0)));
+//! // Every PDU sent is in the trace, ready to be framed and encoded:
+//! let octets = agents::wire::encode(net.pdus().next().unwrap().1).unwrap();
+//! assert_eq!(octets[0] >> 4, 1); // MVTP version 1
+//! assert!(net.indications.iter().any(|(_, n, i)| *n == Node::Client(0) && matches!(i, Indication::Open { .. })));
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
