@@ -407,6 +407,52 @@ pub enum ExtBody {
     },
 }
 
+/// [`ExtBody`] borrowed from the message: the dissector's allocation-free view of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the fields mirror ExtBody's, documented there
+pub enum ExtBodyRef<'a> {
+    Auth { spi: u32, authenticator: &'a [u8] },
+    GenAuth { subtype: u8, spi: u32, authenticator: &'a [u8] },
+    Nai(&'a [u8]),
+    UdpTunnelRequest { subtype: u8, reserved1: u8, flags: u8, encapsulation: u8, reserved3: u16 },
+    UdpTunnelReply { subtype: u8, code: u8, flags: u16, keepalive: u16 },
+    RevocationSupport { flags: u16, timestamp: u32 },
+    MessageString { subtype: u8, text: &'a [u8] },
+    Tnc { subtype: u8, reserved: u8 },
+    Cvse { reserved: u8, vendor_id: u32, vendor_type: u16, value: &'a [u8] },
+    Nvse { reserved: u16, vendor_id: u32, vendor_type: u16, value: &'a [u8] },
+    Opaque { lead: Option<u8>, data: &'a [u8] },
+}
+
+impl ExtBodyRef<'_> {
+    /// The owned form.
+    pub fn to_owned(&self) -> ExtBody {
+        match *self {
+            ExtBodyRef::Auth { spi, authenticator } => ExtBody::Auth { spi, authenticator: authenticator.to_vec() },
+            ExtBodyRef::GenAuth { subtype, spi, authenticator } => {
+                ExtBody::GenAuth { subtype, spi, authenticator: authenticator.to_vec() }
+            }
+            ExtBodyRef::Nai(n) => ExtBody::Nai(n.to_vec()),
+            ExtBodyRef::UdpTunnelRequest { subtype, reserved1, flags, encapsulation, reserved3 } => {
+                ExtBody::UdpTunnelRequest { subtype, reserved1, flags, encapsulation, reserved3 }
+            }
+            ExtBodyRef::UdpTunnelReply { subtype, code, flags, keepalive } => {
+                ExtBody::UdpTunnelReply { subtype, code, flags, keepalive }
+            }
+            ExtBodyRef::RevocationSupport { flags, timestamp } => ExtBody::RevocationSupport { flags, timestamp },
+            ExtBodyRef::MessageString { subtype, text } => ExtBody::MessageString { subtype, text: text.to_vec() },
+            ExtBodyRef::Tnc { subtype, reserved } => ExtBody::Tnc { subtype, reserved },
+            ExtBodyRef::Cvse { reserved, vendor_id, vendor_type, value } => {
+                ExtBody::Cvse { reserved, vendor_id, vendor_type, value: value.to_vec() }
+            }
+            ExtBodyRef::Nvse { reserved, vendor_id, vendor_type, value } => {
+                ExtBody::Nvse { reserved, vendor_id, vendor_type, value: value.to_vec() }
+            }
+            ExtBodyRef::Opaque { lead, data } => ExtBody::Opaque { lead, data: data.to_vec() },
+        }
+    }
+}
+
 /// One owned extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -428,25 +474,26 @@ fn bad_len(v: &ExtView<'_>, want: &str, clause: &'static str) -> Diagnostic {
     )
 }
 
-impl ExtView<'_> {
-    /// Interprets the data; a layout that does not fit is kept opaque with a diagnostic.
-    pub fn decode(&self) -> (Extension, Option<Diagnostic>) {
+impl<'a> ExtView<'a> {
+    /// Interprets the data without copying; a layout that does not fit is kept opaque with a
+    /// diagnostic.
+    pub fn interpret(&self) -> (ExtBodyRef<'a>, Option<Diagnostic>) {
         let d = self.data;
         let t = self.ext_type;
-        let opaque = || ExtBody::Opaque { lead: self.lead, data: d.to_vec() };
+        let opaque = || ExtBodyRef::Opaque { lead: self.lead, data: d };
         let (body, diag) = match t {
             ExtType::MN_HA_AUTH | ExtType::MN_FA_AUTH | ExtType::FA_HA_AUTH => match self.spi_auth() {
-                Some((spi, a)) => (ExtBody::Auth { spi, authenticator: a.to_vec() }, None),
+                Some((spi, a)) => (ExtBodyRef::Auth { spi, authenticator: a }, None),
                 None => (opaque(), Some(bad_len(self, "at least 4", "RFC5944-3.5.1"))),
             },
             ExtType::GEN_AUTH => match (self.lead, self.spi_auth()) {
-                (Some(subtype), Some((spi, a))) => (ExtBody::GenAuth { subtype, spi, authenticator: a.to_vec() }, None),
+                (Some(subtype), Some((spi, a))) => (ExtBodyRef::GenAuth { subtype, spi, authenticator: a }, None),
                 _ => (opaque(), Some(bad_len(self, "at least 4", "RFC3012-5"))),
             },
-            ExtType::NAI => (ExtBody::Nai(d.to_vec()), None),
+            ExtType::NAI => (ExtBodyRef::Nai(d), None),
             ExtType::UDP_TUNNEL_REQUEST => match fixed6(d) {
                 Some(_) => (
-                    ExtBody::UdpTunnelRequest {
+                    ExtBodyRef::UdpTunnelRequest {
                         subtype: byte(d, field::UTRQ_SUBTYPE),
                         reserved1: byte(d, field::UTRQ_RESERVED1),
                         flags: byte(d, field::UTRQ_FLAGS),
@@ -459,7 +506,7 @@ impl ExtView<'_> {
             },
             ExtType::UDP_TUNNEL_REPLY => match fixed6(d) {
                 Some(_) => (
-                    ExtBody::UdpTunnelReply {
+                    ExtBodyRef::UdpTunnelReply {
                         subtype: byte(d, field::UTRP_SUBTYPE),
                         code: byte(d, field::UTRP_CODE),
                         flags: be_u16(d, field::UTRP_FLAGS.start).unwrap_or(0),
@@ -471,7 +518,7 @@ impl ExtView<'_> {
             },
             ExtType::REVOCATION_SUPPORT => match fixed6(d) {
                 Some(_) => (
-                    ExtBody::RevocationSupport {
+                    ExtBodyRef::RevocationSupport {
                         flags: be_u16(d, field::REV_FLAGS.start).unwrap_or(0),
                         timestamp: be_u32(d, field::REV_TIMESTAMP.start).unwrap_or(0),
                     },
@@ -480,23 +527,23 @@ impl ExtView<'_> {
                 None => (opaque(), Some(bad_len(self, "6", "RFC3543-3.2"))),
             },
             ExtType::MESSAGE_STRING => match d.split_first() {
-                Some((s, text)) => (ExtBody::MessageString { subtype: *s, text: text.to_vec() }, None),
+                Some((s, text)) => (ExtBodyRef::MessageString { subtype: *s, text }, None),
                 None => (opaque(), Some(bad_len(self, "at least 1", "RFC4917-3"))),
             },
             ExtType::TNC => {
                 if d.len() == TNC_LEN {
-                    (ExtBody::Tnc { subtype: byte(d, field::SUBTYPE), reserved: byte(d, field::TNC_RESERVED) }, None)
+                    (ExtBodyRef::Tnc { subtype: byte(d, field::SUBTYPE), reserved: byte(d, field::TNC_RESERVED) }, None)
                 } else {
                     (opaque(), Some(bad_len(self, "2", "MIP-1")))
                 }
             }
             ExtType::CVSE => match (self.lead, be_u32(d, field::CVSE_VENDOR.start), be_u16(d, field::CVSE_TYPE.start)) {
                 (Some(reserved), Some(vendor_id), Some(vendor_type)) => (
-                    ExtBody::Cvse {
+                    ExtBodyRef::Cvse {
                         reserved,
                         vendor_id,
                         vendor_type,
-                        value: d.get(field::CVSE_TYPE.end..).unwrap_or_default().to_vec(),
+                        value: d.get(field::CVSE_TYPE.end..).unwrap_or_default(),
                     },
                     None,
                 ),
@@ -504,11 +551,11 @@ impl ExtView<'_> {
             },
             ExtType::NVSE => match (be_u16(d, 0), be_u32(d, field::NVSE_VENDOR.start), be_u16(d, field::NVSE_TYPE.start)) {
                 (Some(reserved), Some(vendor_id), Some(vendor_type)) => (
-                    ExtBody::Nvse {
+                    ExtBodyRef::Nvse {
                         reserved,
                         vendor_id,
                         vendor_type,
-                        value: d.get(field::NVSE_TYPE.end..).unwrap_or_default().to_vec(),
+                        value: d.get(field::NVSE_TYPE.end..).unwrap_or_default(),
                     },
                     None,
                 ),
@@ -526,7 +573,13 @@ impl ExtView<'_> {
             ),
             _ => (opaque(), None),
         };
-        (Extension { ext_type: t, body }, diag)
+        (body, diag)
+    }
+
+    /// Interprets the data into an owned [`Extension`] (see [`Self::interpret`]).
+    pub fn decode(&self) -> (Extension, Option<Diagnostic>) {
+        let (b, d) = self.interpret();
+        (Extension { ext_type: self.ext_type, body: b.to_owned() }, d)
     }
 }
 

@@ -36,11 +36,11 @@ pub mod ext;
 
 use crate::auth::KeyStore;
 use crate::bytes::{be_u16, be_u32, be_u64};
-use crate::error::{DecodeError, Diagnostic, EncodeError, Kind};
+use crate::error::{DecodeError, Diagnostic, EncodeError};
 use crate::fields::{FieldDef, FieldType};
 use core::fmt;
 use core::ops::Range;
-use ext::{ExtBody, ExtIter, ExtType, ExtView, Extension};
+use ext::{ExtBody, ExtBodyRef, ExtIter, ExtType, ExtView, Extension};
 use std::net::Ipv4Addr;
 
 /// Mobile IPv4 message type (IANA "Mobile IPv4 Numbers", message types).
@@ -412,9 +412,9 @@ impl<'a> MessageView<'a> {
         for e in self.extensions() {
             match e {
                 Ok(v) => {
-                    let (x, d) = v.decode();
+                    let (x, d) = v.interpret();
                     out.extend(d);
-                    out.extend(tnc_diagnostics(self.msg_type(), &v, &x));
+                    out.extend(tnc_diagnostics(&v, &x));
                 }
                 Err(e) => return (out, Some(e)),
             }
@@ -426,12 +426,12 @@ impl<'a> MessageView<'a> {
 /// MIP-1, the format half: Sub-Type 0 and Reserved 0 (RFC 5265 §3.4). Where TNC may
 /// appear (only in a reply) is judged by the conformance engine, which sees `mip.tnc` in a
 /// request ("decode, then judge"), so the decoder does not report it twice.
-fn tnc_diagnostics(_t: MsgType, v: &ExtView<'_>, x: &Extension) -> Vec<Diagnostic> {
+fn tnc_diagnostics(v: &ExtView<'_>, x: &ExtBodyRef<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if v.ext_type != ExtType::TNC {
         return out;
     }
-    if let ExtBody::Tnc { subtype, reserved } = x.body {
+    if let ExtBodyRef::Tnc { subtype, reserved } = *x {
         if subtype != 0 {
             out.push(Diagnostic::warning("mip.tnc.subtype", v.data_offset(), "MIP-1", format!("sub-type {subtype}, not 0")));
         }
@@ -619,10 +619,10 @@ impl Message {
         let mut diags = Vec::new();
         for e in v.extensions() {
             let e = e?;
-            let (x, d) = e.decode();
+            let (x, d) = e.interpret();
             diags.extend(d);
-            diags.extend(tnc_diagnostics(v.msg_type(), &e, &x));
-            extensions.push(x);
+            diags.extend(tnc_diagnostics(&e, &x));
+            extensions.push(Extension { ext_type: e.ext_type, body: x.to_owned() });
         }
         let m = Message { msg_type: v.msg_type(), body: v.body(), extensions, payload: v.payload().to_vec() };
         Ok((m, diags))
@@ -925,6 +925,7 @@ pub const FIELDS: &[FieldDef] = &[
 mod tests {
     use super::*;
     use crate::auth::{Algorithm, AuthKey};
+    use crate::error::Kind;
 
     /// Spec vector 14: Registration Request with D and T, MN-HA authentication (RFC 5944
     /// §3.3, §3.5.2).

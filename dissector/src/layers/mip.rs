@@ -5,7 +5,7 @@
 use crate::cx::Cx;
 use crate::engine::{Next, Proto};
 use crate::model::Value;
-use codec::mip::ext::{self, ExtBody, ExtView};
+use codec::mip::ext::{self, ExtBodyRef as B, ExtView};
 use codec::mip::{self, field, flags, Body, MessageView};
 use codec::numbers::IpProto;
 use codec::{Diagnostic, Kind};
@@ -122,16 +122,16 @@ fn extension(cx: &mut Cx, base: usize, msg: &[u8], e: &ExtView<'_>) {
     let d0 = e.data_offset();
     let len_at = e.length_offset();
     cx.push("mip.ext.type", r(e.offset..e.end()), Value::U64(e.ext_type.0.into()));
-    let (x, _) = e.decode();
+    let (x, _) = e.interpret();
     // Header: the long formats carry a sub-type or reserved octet before a 16-bit Length.
-    match (&x.body, e.lead) {
-        (ExtBody::GenAuth { subtype, .. }, _) => cx.uint("mip.ext.auth.subtype", at(e.offset + 1, 1), *subtype),
-        (ExtBody::Cvse { reserved, .. }, _) => cx.uint("mip.ext.cvse.reserved", at(e.offset + 1, 1), *reserved),
+    match x {
+        B::GenAuth { subtype, .. } => cx.uint("mip.ext.auth.subtype", at(e.offset + 1, 1), subtype),
+        B::Cvse { reserved, .. } => cx.uint("mip.ext.cvse.reserved", at(e.offset + 1, 1), reserved),
         _ => {}
     }
     cx.uint("mip.ext.len", at(len_at, d0 - len_at), e.data.len() as u64);
-    match &x.body {
-        ExtBody::Auth { spi, authenticator } | ExtBody::GenAuth { spi, authenticator, .. } => {
+    match &x {
+        B::Auth { spi, authenticator } | B::GenAuth { spi, authenticator, .. } => {
             cx.uint("mip.auth.spi", at(d0, 4), *spi);
             let auth_at = d0 + ext::field::SPI.end;
             cx.field("mip.auth.auth", at(auth_at, authenticator.len()), Value::Bytes);
@@ -153,8 +153,8 @@ fn extension(cx: &mut Cx, base: usize, msg: &[u8], e: &ExtView<'_>) {
                 }
             }
         }
-        ExtBody::Nai(n) => cx.field("mip.nai", at(d0, n.len()), Value::Text),
-        ExtBody::UdpTunnelRequest { subtype, reserved1, flags, encapsulation, reserved3 } => {
+        B::Nai(n) => cx.field("mip.nai", at(d0, n.len()), Value::Text),
+        B::UdpTunnelRequest { subtype, reserved1, flags, encapsulation, reserved3 } => {
             use ext::field as f;
             cx.uint("mip.ext.utrq.subtype", at(d0 + f::UTRQ_SUBTYPE, 1), *subtype);
             cx.uint("mip.ext.utrq.reserved1", at(d0 + f::UTRQ_RESERVED1, 1), *reserved1);
@@ -167,7 +167,7 @@ fn extension(cx: &mut Cx, base: usize, msg: &[u8], e: &ExtView<'_>) {
             cx.uint("mip.ext.utrq.encaptype", at(d0 + f::UTRQ_ENCAP, 1), *encapsulation);
             cx.uint("mip.ext.utrq.reserved3", r(d0 + f::UTRQ_RESERVED3.start..d0 + f::UTRQ_RESERVED3.end), *reserved3);
         }
-        ExtBody::UdpTunnelReply { subtype, code, flags, keepalive } => {
+        B::UdpTunnelReply { subtype, code, flags, keepalive } => {
             use ext::field as f;
             cx.uint("mip.ext.utrp.subtype", at(d0 + f::UTRP_SUBTYPE, 1), *subtype);
             cx.uint("mip.ext.utrp.code", at(d0 + f::UTRP_CODE, 1), *code);
@@ -178,7 +178,7 @@ fn extension(cx: &mut Cx, base: usize, msg: &[u8], e: &ExtView<'_>) {
             cx.pop();
             cx.uint("mip.ext.utrp.keepalive", at(d0 + f::UTRP_KEEPALIVE.start, 2), *keepalive);
         }
-        ExtBody::RevocationSupport { flags, timestamp } => {
+        B::RevocationSupport { flags, timestamp } => {
             use ext::field as f;
             let fr = at(d0 + f::REV_FLAGS.start, 2);
             cx.push("mip.ext.rev.flags", fr.clone(), Value::U64((*flags).into()));
@@ -187,29 +187,29 @@ fn extension(cx: &mut Cx, base: usize, msg: &[u8], e: &ExtView<'_>) {
             cx.pop();
             cx.uint("mip.ext.rev.tstamp", at(d0 + f::REV_TIMESTAMP.start, 4), *timestamp);
         }
-        ExtBody::MessageString { subtype, text } => {
+        B::MessageString { subtype, text } => {
             cx.uint("mip.ext.msgstr.subtype", at(d0, 1), *subtype);
             cx.field("mip.ext.msgstr.text", at(d0 + 1, text.len()), Value::Text);
         }
-        ExtBody::Tnc { subtype, reserved } => {
+        B::Tnc { subtype, reserved } => {
             cx.push("mip.tnc", at(e.offset, e.end() - e.offset), Value::Bool(true));
             cx.uint("mip.tnc.subtype", at(d0 + ext::field::SUBTYPE, 1), *subtype);
             cx.uint("mip.tnc.reserved", at(d0 + ext::field::TNC_RESERVED, 1), *reserved);
             cx.pop();
         }
-        ExtBody::Cvse { vendor_id, vendor_type, value, .. } => {
+        B::Cvse { vendor_id, vendor_type, value, .. } => {
             cx.uint("mip.ext.cvse.vendor_id", at(d0, 4), *vendor_id);
             cx.uint("mip.ext.cvse.vendor_type", at(d0 + 4, 2), *vendor_type);
             cx.field("mip.ext.cvse.vendor_value", at(d0 + 6, value.len()), Value::Bytes);
         }
-        ExtBody::Nvse { reserved, vendor_id, vendor_type, value } => {
+        B::Nvse { reserved, vendor_id, vendor_type, value } => {
             use ext::field as f;
             cx.uint("mip.ext.nvse.reserved", at(d0 + f::NVSE_RESERVED.start, 2), *reserved);
             cx.uint("mip.ext.nvse.vendor_id", at(d0 + f::NVSE_VENDOR.start, 4), *vendor_id);
             cx.uint("mip.ext.nvse.vendor_type", at(d0 + f::NVSE_TYPE.start, 2), *vendor_type);
             cx.field("mip.ext.nvse.vendor_value", at(d0 + f::NVSE_TYPE.end, value.len()), Value::Bytes);
         }
-        ExtBody::Opaque { data, .. } => {
+        B::Opaque { data, .. } => {
             if !data.is_empty() {
                 cx.field("mip.extension", at(d0, data.len()), Value::Bytes);
             }
