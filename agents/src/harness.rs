@@ -68,6 +68,11 @@ pub struct Net {
     pub jitter: Option<(u64, Rng)>,
     /// Keep packets between the same two nodes in order (default true).
     pub fifo: bool,
+    /// Encode every MVTP PDU with the codec and deliver what decoding gives back
+    /// (default false); failures are kept in `wire_errors` and the packet dropped.
+    pub through_wire: bool,
+    /// Encoding or decoding failures seen with `through_wire`.
+    pub wire_errors: Vec<(Time, Node, String)>,
     /// Every packet sent.
     pub trace: Vec<Sent>,
     /// Every indication, with time and node.
@@ -91,6 +96,8 @@ impl Net {
             loss: None,
             jitter: None,
             fifo: true,
+            through_wire: false,
+            wire_errors: Vec::new(),
             last_arrival: BTreeMap::new(),
             trace: Vec::new(),
             indications: Vec::new(),
@@ -232,7 +239,21 @@ impl Net {
         }
     }
 
-    fn send(&mut self, from: Node, tx: Rx) {
+    fn send(&mut self, from: Node, mut tx: Rx) {
+        if self.through_wire {
+            if let Packet::Mvtp(m) = &tx.packet {
+                let back = crate::wire::encode(m)
+                    .map_err(|e| e.to_string())
+                    .and_then(|octets| crate::wire::decode(&octets).map_err(|e| e.to_string()));
+                match back {
+                    Ok(m) => tx.packet = Packet::Mvtp(m),
+                    Err(e) => {
+                        self.wire_errors.push((self.now, from, e));
+                        return;
+                    }
+                }
+            }
+        }
         let to = self.route(from, &tx);
         let at = self.now + self.latency_ms;
         if to.is_empty() {
