@@ -141,7 +141,7 @@ fn check_no_data_before_rrp(net: &Net, roams: &[u64]) -> Result<(), String> {
 
 fn run(s: &Schedule, tweak: impl FnOnce(&mut Net)) -> Result<Net, String> {
     let (mut net, roams, end) = build(s);
-    net.through_wire = s.seed % 2 == 0; // half the runs put every PDU through the codec
+    net.through_wire = s.seed.is_multiple_of(2); // half the runs put every PDU through the codec
     tweak(&mut net);
     let mut t = T0;
     while t < end {
