@@ -134,9 +134,10 @@ pub fn xfrm_state(text: &str) -> Result<Vec<Sa>, String> {
                 s.esp = p.eq_ignore_ascii_case("esp");
                 s.spi = Some(parse_spi(spi).ok_or_else(|| err("bad spi"))?);
             }
-            ["enc", algo, k, ..] => {
+            ["enc", algo, rest @ ..] => {
                 let s = st.as_mut().ok_or_else(|| err("enc before src/dst"))?;
-                s.enc = Some(((*algo).to_owned(), key(k).map_err(|m| err(&m))?, None));
+                let k = key(rest.first().copied().unwrap_or("0x")).map_err(|m| err(&m))?;
+                s.enc = Some(((*algo).to_owned(), k, None));
             }
             ["aead", algo, k, rest @ ..] => {
                 let s = st.as_mut().ok_or_else(|| err("aead before src/dst"))?;
@@ -247,7 +248,7 @@ fn ws_auth_name(s: &str) -> String {
 /// Wireshark's key rule: `0x…` is hex (an odd digit count gets a leading 0), else ASCII.
 fn ws_key(s: &str) -> Result<Vec<u8>, String> {
     match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        Some(h) if h.len() % 2 == 1 => key(&format!("0{h}")),
+        Some(h) if h.len() % 2 == 1 => key(&format!("0x0{h}")),
         Some(_) => key(s),
         None => Ok(s.as_bytes().to_vec()),
     }
@@ -364,7 +365,7 @@ mod tests {
         assert!(tcpdump("3des-cbc").is_err()); // no key
         // Unknown ciphers load (decryption will say "unknown algorithm").
         let v = sas(tcpdump("blowfish-cbc:0x00112233").unwrap());
-        assert_eq!(v[0].encryption, Encryption::Unsupported("blowfish".into()));
+        assert_eq!(v[0].encryption, Encryption::Unsupported("blowfish-cbc".into()));
     }
 
     /// iproute2 `ip xfrm state` output, as printed by `ip -s xfrm state` minus statistics.
