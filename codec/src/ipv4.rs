@@ -341,7 +341,7 @@ impl Ipv4 {
 
     /// Appends the header for a payload of `payload_len` octets, checksum as stored.
     pub fn emit(&self, out: &mut Vec<u8>, payload_len: usize) -> Result<(), EncodeError> {
-        if self.options.len() % 4 != 0 || self.options.len() > MAX_HEADER_LEN - MIN_HEADER_LEN {
+        if !self.options.len().is_multiple_of(4) || self.options.len() > MAX_HEADER_LEN - MIN_HEADER_LEN {
             return Err(EncodeError::new(
                 "ip.hdr_len",
                 format!("{} option octets: not a multiple of 4 up to 40", self.options.len()),

@@ -201,7 +201,7 @@ impl ExtHeader {
             }
         } else {
             let n = self.buffer_len();
-            if n % 8 != 0 {
+            if !n.is_multiple_of(8) {
                 return Err(EncodeError::new(ext_name(self.kind), format!("{n} octets: not a multiple of 8")));
             }
             out.push(to_u8(n / 8 - 1, ext_name(self.kind))?);

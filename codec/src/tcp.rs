@@ -204,7 +204,7 @@ impl Tcp {
 
     /// Appends the header.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        if self.options.len() % 4 != 0 || self.options.len() > 40 {
+        if !self.options.len().is_multiple_of(4) || self.options.len() > 40 {
             return Err(EncodeError::new(
                 "tcp.hdr_len",
                 format!("{} option octets: not a multiple of 4 up to 40", self.options.len()),

@@ -212,7 +212,7 @@ pub fn null(cx: &mut Cx, data: &[u8], at: Range<usize>, network_order: bool) -> 
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::{Dissector, Proto};
+    use crate::engine::Dissector;
     use crate::model::Dissection;
     use codec::numbers::{EtherType, IpProto, LinkType};
     use codec::stack::Node;

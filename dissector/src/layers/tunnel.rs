@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(next.range, 16..24);
     }
 
-    fn capture(name: &str) -> Option<(u32, Vec<(usize, Vec<u8>)>)> {
+    /// (original length, captured octets) of each record.
+    type Records = Vec<(usize, Vec<u8>)>;
+
+    fn capture(name: &str) -> Option<(u32, Records)> {
         let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/tcpdump").join(name);
         let Ok(f) = std::fs::File::open(&p) else {
             println!("SKIP: {} not found", p.display());
