@@ -618,3 +618,195 @@ mod crypto {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::crypto;
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s.replace(' ', "")).unwrap()
+    }
+
+    /// RFC 3602 §4 Case #1 and #2: AES-128-CBC.
+    #[test]
+    fn rfc3602_4_aes128_cbc_cases_1_2() {
+        let mut b = b"Single block msg".to_vec();
+        crypto::cbc_encrypt(&Encryption::AesCbc, &h("06a9214036b8a15b512e03d534120006"), &h("3dafba429d9eb430b422da802c9fac41"), &mut b).unwrap();
+        assert_eq!(b, h("e353779c1079aeb82708942dbe77181a"));
+        let mut c = h("d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1");
+        crypto::cbc_decrypt(&Encryption::AesCbc, &h("c286696d887c9aa0611bbb3e2025a45a"), &h("562e17996d093d28ddb3ba695a2e6f58"), &mut c).unwrap();
+        assert_eq!(c, (0u8..32).collect::<Vec<_>>());
+    }
+
+    /// FIPS 81 Appendix C (CBC example): DES-CBC.
+    #[test]
+    fn fips81_des_cbc() {
+        let mut b = b"Now is the time for all ".to_vec();
+        crypto::cbc_encrypt(&Encryption::DesCbc, &h("0123456789abcdef"), &h("1234567890abcdef"), &mut b).unwrap();
+        assert_eq!(b, h("e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6"));
+    }
+
+    /// NIST SP 800-67 example (TDEA, first block: CBC with a zero IV equals ECB there).
+    #[test]
+    fn sp800_67_3des_first_block() {
+        let key = h("0123456789abcdef23456789abcdef01456789abcdef0123");
+        let mut b = b"The qufck brown fox jump".to_vec();
+        crypto::cbc_encrypt(&Encryption::TripleDesCbc, &key, &[0; 8], &mut b).unwrap();
+        assert_eq!(b[..8], h("a826fd8ce53b855f")[..]);
+        crypto::cbc_decrypt(&Encryption::TripleDesCbc, &key, &[0; 8], &mut b).unwrap();
+        assert_eq!(b, b"The qufck brown fox jump");
+    }
+
+    /// GCM spec (McGrew–Viega) test case 4, framed as RFC 4106 does: the first 4 octets of
+    /// the 12-octet nonce are the salt at the end of the key, the other 8 the ESP IV.
+    #[test]
+    fn rfc4106_4_gcm_nonce_is_salt_then_iv() {
+        let key = h("feffe9928665731c6d6a8f9467308308 cafebabe");
+        let aad = h("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+        let p = h("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39");
+        let c = h("42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091");
+        let t = h("5bc94fbc3221a5db94fae95ae7121a47");
+        let iv = h("facedbaddecaf888");
+        let mut b = c.clone();
+        crypto::gcm_open(&key, &iv, &aad, &mut b, &t).unwrap();
+        assert_eq!(b, p);
+        let mut b = p.clone();
+        assert_eq!(crypto::gcm_seal(&key, &iv, &aad, &mut b, 16).unwrap(), t);
+        assert_eq!(b, c);
+        let mut b = c.clone();
+        let mut bad = t.clone();
+        bad[0] ^= 1;
+        assert_eq!(crypto::gcm_open(&key, &iv, &aad, &mut b, &bad), Err(DecryptError::IcvMismatch));
+    }
+
+    /// RFC 2202 test case 1 (HMAC-MD5, HMAC-SHA-1) and RFC 4231 test cases 1 and 2
+    /// (HMAC-SHA-256/384/512); ESP truncates them (RFC 2403/2404/4868).
+    #[test]
+    fn rfc2202_rfc4231_hmac() {
+        let k20 = [0x0b; 20];
+        let hi = b"Hi There";
+        assert_eq!(crypto::icv(&Integrity::HmacMd5_96, &[0x0b; 16], hi).unwrap(), h("9294727a3638bb1c13f48ef8158bfc9d"));
+        assert_eq!(crypto::icv(&Integrity::HmacSha1_96, &k20, hi).unwrap(), h("b617318655057264e28bc0b6fb378c8ef146be00"));
+        assert_eq!(
+            crypto::icv(&Integrity::HmacSha256_128, &k20, hi).unwrap(),
+            h("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        );
+        assert_eq!(
+            crypto::icv(&Integrity::HmacSha256_128, b"Jefe", b"what do ya want for nothing?").unwrap(),
+            h("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        );
+        assert_eq!(
+            crypto::icv(&Integrity::HmacSha384_192, &k20, hi).unwrap(),
+            h("afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6")
+        );
+        assert_eq!(
+            crypto::icv(&Integrity::HmacSha512_256, &k20, hi).unwrap(),
+            h("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
+        );
+        assert!(crypto::icv(&Integrity::HmacSha1_96, &[], hi).is_none(), "no key: nothing to check");
+    }
+
+    /// RFC 4303 §2.4: padding must be 1, 2, 3, …; a wrong octet is bad padding, not data.
+    #[test]
+    fn rfc4303_2_4_padding_checked() {
+        let sa = Sa::from_names(Some(1), None, "null", vec![], "none", vec![]).unwrap();
+        let pkt = encrypt(&sa, 1, 1, 17, &[0xAA; 5], &[], None).unwrap();
+        // NULL aligns to 4 octets: 5 payload + 1 padding + 2 trailer = 8.
+        assert_eq!(pkt[HEADER_LEN..], [0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 1, 1, 17]);
+        let d = decrypt(&sa, &pkt).unwrap();
+        assert_eq!((d.payload(), d.pad_len, d.next_header), (&[0xAA; 5][..], 1, 17));
+        let mut bad = pkt.clone();
+        bad[13] = 2;
+        assert_eq!(decrypt(&sa, &bad), Err(DecryptError::BadPadding { pad_len: 1 }));
+        let mut bad = pkt;
+        bad[14] = 9; // pad length beyond the plaintext
+        assert_eq!(decrypt(&sa, &bad), Err(DecryptError::BadPadding { pad_len: 9 }));
+    }
+
+    #[test]
+    fn rfc4303_2_header_view_and_repr() {
+        #[rustfmt::skip]
+        let b = [
+            0x00, 0x05, 0x00, 0x01, // SPI: LEID 5, SA index 1 (SEC-1)
+            0x00, 0x00, 0x00, 0x01, // Sequence Number
+            0xde, 0xad,             // body
+        ];
+        let v = EspView::new(&b).unwrap();
+        assert_eq!((v.spi(), v.seq(), v.body()), (0x0005_0001, 1, &b[8..]));
+        let r = Esp::parse(&b).unwrap();
+        let mut out = vec![];
+        r.emit(&mut out).unwrap();
+        assert_eq!((out.as_slice(), r.buffer_len()), (&b[..], b.len()));
+        for n in 0..HEADER_LEN {
+            let e = EspView::new(&b[..n]).unwrap_err();
+            assert_eq!(e.kind, Kind::Truncated);
+            assert_eq!(e.field, if n < 4 { "esp.spi" } else { "esp.sequence" });
+        }
+    }
+
+    #[test]
+    fn decryption_failures_are_reasons_not_garbage() {
+        let good = Sa::from_names(Some(7), None, "aes128-cbc", vec![1; 16], "hmac-sha1-96", vec![2; 20]).unwrap();
+        let pkt = encrypt(&good, 7, 1, 4, &[0x45; 40], &[3; 16], None).unwrap();
+        let mut t = SaTable::default();
+        assert!(t.decrypt(&pkt, None).unwrap_err().no_sa());
+        // Wrong auth key, right cipher key: the plaintext is still shown, marked bad.
+        let mut wrong_auth = good.clone();
+        wrong_auth.auth_key = vec![9; 20];
+        t.insert(wrong_auth);
+        let (_, d) = t.decrypt(&pkt, None).unwrap();
+        assert_eq!(d.icv_status, IcvStatus::Bad);
+        // Wrong cipher key: bad padding (overwhelmingly likely) or a bad ICV, never Ok+Good.
+        let mut wrong = good.clone();
+        wrong.enc_key = vec![5; 16];
+        wrong.auth_key = vec![2; 20];
+        let mut t = SaTable::default();
+        t.insert(wrong);
+        match t.decrypt(&pkt, None) {
+            Err(f) => assert!(matches!(f.reason(), DecryptError::BadPadding { .. } | DecryptError::Implausible { .. })),
+            Ok((_, d)) => assert_ne!(d.payload(), &[0x45; 40][..]),
+        }
+        // Unsupported algorithm and short payload.
+        let mut t = SaTable::default();
+        t.insert(Sa::from_names(Some(7), None, "blowfish-cbc", vec![1; 16], "none", vec![]).unwrap());
+        assert!(matches!(t.decrypt(&pkt, None).unwrap_err().reason(), DecryptError::UnknownAlgorithm(_)));
+        assert!(matches!(decrypt(&good, &pkt[..30]), Err(DecryptError::ShortPayload { .. })));
+        // A ciphertext that is not whole blocks.
+        assert!(matches!(decrypt(&good, &pkt[..pkt.len() - 1]), Err(DecryptError::ShortPayload { .. })));
+    }
+
+    #[test]
+    fn encrypt_argument_errors() {
+        let sa = Sa::from_names(None, None, "3des-cbc", vec![7; 24], "hmac-sha1-96", vec![1; 20]).unwrap();
+        assert_eq!(encrypt(&sa, 1, 1, 4, b"x", &[0; 16], None).unwrap_err().field, "esp.iv");
+        assert_eq!(encrypt(&sa, 1, 1, 4, b"x", &[0; 8], Some(12)).unwrap_err().field, "esp.pad");
+        assert_eq!(encrypt(&sa, 1, 1, 4, b"x", &[0; 8], Some(512)).unwrap_err().field, "esp.pad_len");
+        let nokey = Sa::from_names(None, None, "3des-cbc", vec![7; 24], "hmac-sha1-96", vec![]).unwrap();
+        assert_eq!(nokey.auth, Integrity::Unchecked(12));
+        assert_eq!(encrypt(&nokey, 1, 1, 4, b"x", &[0; 8], None).unwrap_err().field, "esp.icv");
+        // 1 + 5 padding + 2 = 8 with the 3DES block; with pad_to 16: 13 octets of padding.
+        let p = encrypt(&sa, 1, 1, 4, b"x", &[0; 8], Some(16)).unwrap();
+        assert_eq!(p.len(), HEADER_LEN + 8 + 16 + 12);
+    }
+
+    #[test]
+    fn algorithm_names_are_lenient() {
+        for n in ["3des-cbc", "3DES_CBC", "cbc(des3_ede)", "TripleDES-CBC [RFC2451]", "des-ede3-cbc"] {
+            assert_eq!(Encryption::from_name(n), Some(Encryption::TripleDesCbc), "{n}");
+        }
+        for n in ["aes128-cbc", "AES-CBC [RFC3602]", "cbc(aes)", "aes256cbc"] {
+            assert_eq!(Encryption::from_name(n), Some(Encryption::AesCbc), "{n}");
+        }
+        for n in ["rfc4106(gcm(aes))", "aes128gcm16", "AES-GCM with 16 octet ICV [RFC4106]"] {
+            assert_eq!(Encryption::from_name(n), Some(Encryption::AesGcm { icv_len: 16 }), "{n}");
+        }
+        for n in ["hmac-sha1-96", "HMAC-SHA-1-96 [RFC2404]", "hmac(sha1)", "sha1"] {
+            assert_eq!(Integrity::from_name(n), Integrity::HmacSha1_96, "{n}");
+        }
+        assert_eq!(Integrity::from_name("HMAC-MD5-96 [RFC2403]"), Integrity::HmacMd5_96);
+        assert_eq!(Integrity::from_name("none"), Integrity::None);
+        assert!(Sa::from_names(None, None, "aes128-gcm16", vec![0; 20], "hmac-sha1-96", vec![1; 20]).is_err());
+        assert!(Sa::from_names(None, None, "aes256-cbc", vec![0; 16], "none", vec![]).is_err());
+    }
+}
