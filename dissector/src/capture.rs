@@ -174,7 +174,10 @@ impl fmt::Display for CaptureError {
             CaptureError::NotACapture(m) => write!(f, "not a pcap or pcapng capture: {m}"),
             CaptureError::Malformed { offset, message } => write!(f, "damaged capture at file offset {offset}: {message}"),
             CaptureError::TruncatedFile { offset, have } => {
-                write!(f, "capture file ends in the middle of a record at file offset {offset} ({have} octets of it present)")
+                write!(
+                    f,
+                    "capture file ends in the middle of a record at file offset {offset} ({have} octets of it present)"
+                )
             }
         }
     }
@@ -208,14 +211,25 @@ impl Interface {
         let ticks = u128::from(ticks);
         let secs = (ticks / per_sec) as i64;
         let nanos = ((ticks % per_sec) * 1_000_000_000 / per_sec) as u32;
-        Timestamp { secs: secs.saturating_add(self.tsoffset), nanos }
+        Timestamp {
+            secs: secs.saturating_add(self.tsoffset),
+            nanos,
+        }
     }
 }
 
 /// What parsing at the current position found.
 enum Step {
     /// A packet: ranges into the buffer.
-    Packet { ts: Timestamp, linktype: LinkType, interface: u32, orig_len: u32, data: (usize, usize), comment: Option<(usize, usize)>, len: usize },
+    Packet {
+        ts: Timestamp,
+        linktype: LinkType,
+        interface: u32,
+        orig_len: u32,
+        data: (usize, usize),
+        comment: Option<(usize, usize)>,
+        len: usize,
+    },
     /// A block that carries no packet (consumed).
     Skip(usize),
     /// At least this many octets are needed from the current position.
@@ -266,7 +280,11 @@ impl<R: Read> CaptureReader<R> {
             skipped: Vec::new(),
         };
         if !r.fill(4)? {
-            return Err(CaptureError::NotACapture(if r.end == 0 { "empty input".into() } else { "shorter than a header".into() }));
+            return Err(CaptureError::NotACapture(if r.end == 0 {
+                "empty input".into()
+            } else {
+                "shorter than a header".into()
+            }));
         }
         let m = u32::from_be_bytes([r.buf[0], r.buf[1], r.buf[2], r.buf[3]]);
         match m {
@@ -291,7 +309,9 @@ impl<R: Read> CaptureReader<R> {
                 return Err(CaptureError::NotACapture("modified (Kuznetzov) pcap is not supported".into()))
             }
             _ if (m >> 16) as u16 == magic::GZIP => {
-                return Err(CaptureError::NotACapture("gzip-compressed: decompress it first (zcat FILE | mvtp read -r -)".into()))
+                return Err(CaptureError::NotACapture(
+                    "gzip-compressed: decompress it first (zcat FILE | mvtp read -r -)".into(),
+                ))
             }
             _ => return Err(CaptureError::NotACapture(format!("unknown magic number 0x{m:08x}"))),
         }
@@ -342,7 +362,11 @@ impl<R: Read> CaptureReader<R> {
             if n == 0 {
                 match self.follow {
                     Some(poll) => {
-                        if self.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+                        if self
+                            .stop
+                            .as_ref()
+                            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+                        {
                             return Ok(false);
                         }
                         std::thread::sleep(poll);
@@ -360,7 +384,12 @@ impl<R: Read> CaptureReader<R> {
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
         loop {
             let step = match self.format {
-                Format::Pcap { nanos, big_endian, linktype, .. } => self.parse_pcap(nanos, big_endian, linktype)?,
+                Format::Pcap {
+                    nanos,
+                    big_endian,
+                    linktype,
+                    ..
+                } => self.parse_pcap(nanos, big_endian, linktype)?,
                 Format::PcapNg => self.parse_pcapng()?,
             };
             match step {
@@ -376,16 +405,34 @@ impl<R: Read> CaptureReader<R> {
                         if have == 0 {
                             return Ok(None);
                         }
-                        return Err(CaptureError::TruncatedFile { offset: self.offset(), have });
+                        return Err(CaptureError::TruncatedFile {
+                            offset: self.offset(),
+                            have,
+                        });
                     }
                 }
                 Step::Skip(len) => self.pos += len,
-                Step::Packet { ts, linktype, interface, orig_len, data, comment, len } => {
+                Step::Packet {
+                    ts,
+                    linktype,
+                    interface,
+                    orig_len,
+                    data,
+                    comment,
+                    len,
+                } => {
                     let at = self.pos;
                     self.pos += len;
                     let buf = &self.buf[at..at + len];
                     let comment = comment.and_then(|(a, b)| std::str::from_utf8(&buf[a..b]).ok());
-                    return Ok(Some(Packet { ts, linktype, interface, orig_len, data: &buf[data.0..data.1], comment }));
+                    return Ok(Some(Packet {
+                        ts,
+                        linktype,
+                        interface,
+                        orig_len,
+                        data: &buf[data.0..data.1],
+                        comment,
+                    }));
                 }
             }
         }
@@ -396,24 +443,50 @@ impl<R: Read> CaptureReader<R> {
         if avail.len() < 16 {
             return Ok(Step::Need(16));
         }
-        let incl = if big { u32::from_be_bytes([avail[8], avail[9], avail[10], avail[11]]) } else { u32::from_le_bytes([avail[8], avail[9], avail[10], avail[11]]) } as usize;
+        let incl = if big {
+            u32::from_be_bytes([avail[8], avail[9], avail[10], avail[11]])
+        } else {
+            u32::from_le_bytes([avail[8], avail[9], avail[10], avail[11]])
+        } as usize;
         if incl > MAX_RECORD {
-            return Err(CaptureError::Malformed { offset: self.offset(), message: format!("packet record claims {incl} captured octets") });
+            return Err(CaptureError::Malformed {
+                offset: self.offset(),
+                message: format!("packet record claims {incl} captured octets"),
+            });
         }
         let Some(parser) = &self.pcap else {
-            return Err(CaptureError::Malformed { offset: 0, message: "pcap reader without its header".into() });
+            return Err(CaptureError::Malformed {
+                offset: 0,
+                message: "pcap reader without its header".into(),
+            });
         };
         let raw = match parser.next_raw_packet(avail) {
             Ok((_, raw)) => raw,
             Err(PcapError::IncompleteBuffer) => return Ok(Step::Need(16 + incl)),
-            Err(e) => return Err(CaptureError::Malformed { offset: self.offset(), message: e.to_string() }),
+            Err(e) => {
+                return Err(CaptureError::Malformed {
+                    offset: self.offset(),
+                    message: e.to_string(),
+                })
+            }
         };
         let (secs, frac) = (raw.ts_sec, raw.ts_frac);
         let nanos_v = if nanos { frac } else { frac.saturating_mul(1000) };
         // An out-of-range fraction is kept as its carry into the seconds (libpcap does not check).
-        let ts = Timestamp { secs: i64::from(secs) + i64::from(nanos_v / 1_000_000_000), nanos: nanos_v % 1_000_000_000 };
+        let ts = Timestamp {
+            secs: i64::from(secs) + i64::from(nanos_v / 1_000_000_000),
+            nanos: nanos_v % 1_000_000_000,
+        };
         let orig_len = raw.orig_len.max(raw.incl_len);
-        Ok(Step::Packet { ts, linktype, interface: 0, orig_len, data: (16, 16 + incl), comment: None, len: 16 + incl })
+        Ok(Step::Packet {
+            ts,
+            linktype,
+            interface: 0,
+            orig_len,
+            data: (16, 16 + incl),
+            comment: None,
+            len: 16 + incl,
+        })
     }
 
     fn u32_at(&self, b: &[u8], at: usize) -> u32 {
@@ -446,24 +519,36 @@ impl<R: Read> CaptureReader<R> {
                 0x1A2B_3C4D => self.big_endian = true,
                 0x4D3C_2B1A => self.big_endian = false,
                 m => {
-                    return Err(CaptureError::Malformed { offset: self.offset(), message: format!("section header byte-order magic 0x{m:08x}") })
+                    return Err(CaptureError::Malformed {
+                        offset: self.offset(),
+                        message: format!("section header byte-order magic 0x{m:08x}"),
+                    })
                 }
             }
             self.interfaces.clear();
         }
         let total = self.u32_at(avail, 4) as usize;
         if total < 12 || total % 4 != 0 {
-            return Err(CaptureError::Malformed { offset: self.offset(), message: format!("block length {total}") });
+            return Err(CaptureError::Malformed {
+                offset: self.offset(),
+                message: format!("block length {total}"),
+            });
         }
         if total > MAX_RECORD {
-            return Err(CaptureError::Malformed { offset: self.offset(), message: format!("block of {total} octets") });
+            return Err(CaptureError::Malformed {
+                offset: self.offset(),
+                message: format!("block of {total} octets"),
+            });
         }
         if avail.len() < total {
             return Ok(Step::Need(total));
         }
         let trailer = self.u32_at(avail, total - 4) as usize;
         if trailer != total {
-            return Err(CaptureError::Malformed { offset: self.offset(), message: format!("block length {total} but trailing length {trailer}") });
+            return Err(CaptureError::Malformed {
+                offset: self.offset(),
+                message: format!("block length {total} but trailing length {trailer}"),
+            });
         }
         let body = &avail[8..total - 4];
         match ty {
@@ -471,13 +556,22 @@ impl<R: Read> CaptureReader<R> {
                 if body.len() < 8 {
                     return Ok(self.skip("interface description block shorter than 20 octets", total));
                 }
-                let mut iface = Interface { linktype: LinkType(self.u16_at(body, 0)), snaplen: self.u32_at(body, 4), tsresol: 6, tsoffset: 0 };
+                let mut iface = Interface {
+                    linktype: LinkType(self.u16_at(body, 0)),
+                    snaplen: self.u32_at(body, 4),
+                    tsresol: 6,
+                    tsoffset: 0,
+                };
                 for (code, v) in Options::new(&body[8..], self.big_endian) {
                     match code {
                         opt::IF_TSRESOL if !v.is_empty() => iface.tsresol = v[0],
                         opt::IF_TSOFFSET if v.len() >= 8 => {
                             let a = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
-                            iface.tsoffset = if self.big_endian { i64::from_be_bytes(a) } else { i64::from_le_bytes(a) };
+                            iface.tsoffset = if self.big_endian {
+                                i64::from_be_bytes(a)
+                            } else {
+                                i64::from_le_bytes(a)
+                            };
                         }
                         _ => {}
                     }
@@ -489,7 +583,11 @@ impl<R: Read> CaptureReader<R> {
                 if body.len() < 20 {
                     return Ok(self.skip("packet block shorter than 32 octets", total));
                 }
-                let interface = if ty == block::EPB { self.u32_at(body, 0) } else { u32::from(self.u16_at(body, 0)) };
+                let interface = if ty == block::EPB {
+                    self.u32_at(body, 0)
+                } else {
+                    u32::from(self.u16_at(body, 0))
+                };
                 let ticks = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
                 let caplen = self.u32_at(body, 12) as usize;
                 let orig_len = self.u32_at(body, 16);
@@ -502,10 +600,12 @@ impl<R: Read> CaptureReader<R> {
                 };
                 let opts_at = data_end + (4 - caplen % 4) % 4;
                 let comment = body.get(opts_at..).and_then(|o| {
-                    Options::new(o, self.big_endian).find(|(c, _)| *c == opt::COMMENT).map(|(_, v)| {
-                        let start = v.as_ptr() as usize - avail.as_ptr() as usize;
-                        (start, start + v.len())
-                    })
+                    Options::new(o, self.big_endian)
+                        .find(|(c, _)| *c == opt::COMMENT)
+                        .map(|(_, v)| {
+                            let start = v.as_ptr() as usize - avail.as_ptr() as usize;
+                            (start, start + v.len())
+                        })
                 });
                 Ok(Step::Packet {
                     ts: iface.timestamp(ticks),
@@ -571,7 +671,13 @@ impl<'a> Iterator for Options<'a> {
         if r.len() < 4 {
             return None;
         }
-        let rd = |a: u8, b: u8| if self.big { u16::from_be_bytes([a, b]) } else { u16::from_le_bytes([a, b]) };
+        let rd = |a: u8, b: u8| {
+            if self.big {
+                u16::from_be_bytes([a, b])
+            } else {
+                u16::from_le_bytes([a, b])
+            }
+        };
         let code = rd(r[0], r[1]);
         let len = usize::from(rd(r[2], r[3]));
         if code == opt::END {
@@ -629,7 +735,11 @@ impl fmt::Display for WriteError {
         match self {
             WriteError::Io(e) => write!(f, "write error: {e}"),
             WriteError::LinkType { file, packet } => {
-                write!(f, "link type {} differs from the pcap file's {} (write .pcapng for mixed link types)", packet.0, file.0)
+                write!(
+                    f,
+                    "link type {} differs from the pcap file's {} (write .pcapng for mixed link types)",
+                    packet.0, file.0
+                )
             }
             WriteError::Format(m) => write!(f, "{m}"),
         }
@@ -640,15 +750,29 @@ impl<W: Write> CaptureWriter<W> {
     /// A pcap writer. The header is written with the first packet, which fixes the link
     /// type; a file that receives no packet gets a header with `default` link type.
     pub fn pcap(out: W, nanos: bool, default: LinkType) -> Self {
-        CaptureWriter::Pcap { out: Some(out), w: None, linktype: None, nanos, default }
+        CaptureWriter::Pcap {
+            out: Some(out),
+            w: None,
+            linktype: None,
+            nanos,
+            default,
+        }
     }
 
     fn pcap_header(linktype: LinkType, nanos: bool) -> PcapHeader {
         PcapHeader {
             snaplen: 262_144,
             datalink: pcap_file::DataLink::from(u32::from(linktype.0)),
-            ts_resolution: if nanos { pcap_file::TsResolution::NanoSecond } else { pcap_file::TsResolution::MicroSecond },
-            endianness: if cfg!(target_endian = "big") { pcap_file::Endianness::Big } else { pcap_file::Endianness::Little },
+            ts_resolution: if nanos {
+                pcap_file::TsResolution::NanoSecond
+            } else {
+                pcap_file::TsResolution::MicroSecond
+            },
+            endianness: if cfg!(target_endian = "big") {
+                pcap_file::Endianness::Big
+            } else {
+                pcap_file::Endianness::Little
+            },
             ..PcapHeader::default()
         }
     }
@@ -656,18 +780,30 @@ impl<W: Write> CaptureWriter<W> {
     /// A pcapng writer (writes the section header now).
     pub fn pcapng(out: W) -> Result<Self, WriteError> {
         let w = pcap_file::pcapng::PcapNgWriter::new(out).map_err(pcap_err)?;
-        Ok(CaptureWriter::PcapNg { w: Box::new(w), interfaces: Vec::new() })
+        Ok(CaptureWriter::PcapNg {
+            w: Box::new(w),
+            interfaces: Vec::new(),
+        })
     }
 
     /// Writes one packet.
     pub fn write(&mut self, p: &Packet<'_>) -> Result<(), WriteError> {
         match self {
-            CaptureWriter::Pcap { out, w, linktype, nanos, .. } => {
+            CaptureWriter::Pcap {
+                out, w, linktype, nanos, ..
+            } => {
                 match linktype {
-                    Some(l) if *l != p.linktype => return Err(WriteError::LinkType { file: *l, packet: p.linktype }),
+                    Some(l) if *l != p.linktype => {
+                        return Err(WriteError::LinkType {
+                            file: *l,
+                            packet: p.linktype,
+                        })
+                    }
                     Some(_) => {}
                     None => {
-                        let Some(out) = out.take() else { return Err(WriteError::Format("pcap writer already failed".into())) };
+                        let Some(out) = out.take() else {
+                            return Err(WriteError::Format("pcap writer already failed".into()));
+                        };
                         let h = Self::pcap_header(p.linktype, *nanos);
                         *w = Some(PcapWriter::with_header(out, h).map_err(pcap_err)?);
                         *linktype = Some(p.linktype);
@@ -676,8 +812,16 @@ impl<W: Write> CaptureWriter<W> {
                 let secs = u32::try_from(p.ts.secs.max(0)).unwrap_or(u32::MAX);
                 let frac = if *nanos { p.ts.nanos } else { p.ts.nanos / 1000 };
                 let len = u32::try_from(p.data.len()).map_err(|_| WriteError::Format("packet too long".into()))?;
-                let raw = RawPcapPacket { ts_sec: secs, ts_frac: frac, incl_len: len, orig_len: p.orig_len.max(len), data: p.data.into() };
-                let Some(w) = w else { return Err(WriteError::Format("pcap writer already failed".into())) };
+                let raw = RawPcapPacket {
+                    ts_sec: secs,
+                    ts_frac: frac,
+                    incl_len: len,
+                    orig_len: p.orig_len.max(len),
+                    data: p.data.into(),
+                };
+                let Some(w) = w else {
+                    return Err(WriteError::Format("pcap writer already failed".into()));
+                };
                 w.write_raw_packet(&raw).map_err(pcap_err)?;
             }
             CaptureWriter::PcapNg { w, interfaces } => {
@@ -719,13 +863,22 @@ impl<W: Write> CaptureWriter<W> {
     pub fn finish(self) -> Result<W, WriteError> {
         let out = match self {
             CaptureWriter::Pcap { w: Some(w), .. } => Some(w.into_writer()),
-            CaptureWriter::Pcap { out: Some(out), default, nanos, .. } => {
-                Some(PcapWriter::with_header(out, Self::pcap_header(default, nanos)).map_err(pcap_err)?.into_writer())
-            }
+            CaptureWriter::Pcap {
+                out: Some(out),
+                default,
+                nanos,
+                ..
+            } => Some(
+                PcapWriter::with_header(out, Self::pcap_header(default, nanos))
+                    .map_err(pcap_err)?
+                    .into_writer(),
+            ),
             CaptureWriter::Pcap { out: None, .. } => None,
             CaptureWriter::PcapNg { w, .. } => Some(w.into_inner()),
         };
-        let Some(mut out) = out else { return Err(WriteError::Format("pcap writer already failed".into())) };
+        let Some(mut out) = out else {
+            return Err(WriteError::Format("pcap writer already failed".into()));
+        };
         out.flush().map_err(WriteError::Io)?;
         Ok(out)
     }
@@ -769,7 +922,13 @@ mod tests {
                 let mut r = CaptureReader::new(&b[..]).unwrap();
                 let p = r.next_packet().unwrap().unwrap();
                 assert_eq!(p.data, &[1, 2, 3]);
-                assert_eq!(p.ts, Timestamp { secs: 10, nanos: if nanos { 5 } else { 5000 } });
+                assert_eq!(
+                    p.ts,
+                    Timestamp {
+                        secs: 10,
+                        nanos: if nanos { 5 } else { 5000 }
+                    }
+                );
                 assert_eq!(p.linktype, LinkType::ETHERNET);
                 let p = r.next_packet().unwrap().unwrap();
                 // orig_len 100 > snaplen is accepted (a snaplen-cut packet), unlike pcap-file's checked reader.
@@ -784,7 +943,10 @@ mod tests {
         let mut b = pcap_bytes(false, false, 1, &[(1, 0, &[1, 2, 3, 4], 4)]);
         b.truncate(b.len() - 2);
         let mut r = CaptureReader::new(&b[..]).unwrap();
-        assert!(matches!(r.next_packet(), Err(CaptureError::TruncatedFile { offset: 24, have: 18 })));
+        assert!(matches!(
+            r.next_packet(),
+            Err(CaptureError::TruncatedFile { offset: 24, have: 18 })
+        ));
     }
 
     #[test]
@@ -799,20 +961,45 @@ mod tests {
 
     #[test]
     fn not_a_capture() {
-        assert!(matches!(CaptureReader::new(&b"hello world, not pcap"[..]), Err(CaptureError::NotACapture(_))));
+        assert!(matches!(
+            CaptureReader::new(&b"hello world, not pcap"[..]),
+            Err(CaptureError::NotACapture(_))
+        ));
         assert!(matches!(CaptureReader::new(&b""[..]), Err(CaptureError::NotACapture(_))));
     }
 
     #[test]
     fn pcapng_written_then_read_keeps_link_types_times_and_comments() {
         let mut w = CaptureWriter::pcapng(Vec::new()).unwrap();
-        let ts = Timestamp { secs: 1_700_000_000, nanos: 123_456_789 };
-        w.write(&Packet { ts, linktype: LinkType::ETHERNET, interface: 0, orig_len: 60, data: &[0xAA; 14], comment: Some("hello") }).unwrap();
-        w.write(&Packet { ts, linktype: LinkType::IPV4, interface: 0, orig_len: 3, data: &[0x45, 0, 0], comment: None }).unwrap();
+        let ts = Timestamp {
+            secs: 1_700_000_000,
+            nanos: 123_456_789,
+        };
+        w.write(&Packet {
+            ts,
+            linktype: LinkType::ETHERNET,
+            interface: 0,
+            orig_len: 60,
+            data: &[0xAA; 14],
+            comment: Some("hello"),
+        })
+        .unwrap();
+        w.write(&Packet {
+            ts,
+            linktype: LinkType::IPV4,
+            interface: 0,
+            orig_len: 3,
+            data: &[0x45, 0, 0],
+            comment: None,
+        })
+        .unwrap();
         let b = w.finish().unwrap();
         let mut r = CaptureReader::new(&b[..]).unwrap();
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!((p.linktype, p.ts, p.orig_len, p.comment), (LinkType::ETHERNET, ts, 60, Some("hello")));
+        assert_eq!(
+            (p.linktype, p.ts, p.orig_len, p.comment),
+            (LinkType::ETHERNET, ts, 60, Some("hello"))
+        );
         let p = r.next_packet().unwrap().unwrap();
         assert_eq!((p.linktype, p.interface, p.data.len()), (LinkType::IPV4, 1, 3));
         assert!(r.next_packet().unwrap().is_none());
@@ -820,16 +1007,37 @@ mod tests {
 
     #[test]
     fn pcapng_default_resolution_is_microseconds() {
-        let i = Interface { linktype: LinkType::ETHERNET, snaplen: 0, tsresol: 6, tsoffset: 0 };
-        assert_eq!(i.timestamp(1_500_000), Timestamp { secs: 1, nanos: 500_000_000 });
+        let i = Interface {
+            linktype: LinkType::ETHERNET,
+            snaplen: 0,
+            tsresol: 6,
+            tsoffset: 0,
+        };
+        assert_eq!(
+            i.timestamp(1_500_000),
+            Timestamp {
+                secs: 1,
+                nanos: 500_000_000
+            }
+        );
         let i = Interface { tsresol: 0x80 | 10, ..i };
-        assert_eq!(i.timestamp(1536), Timestamp { secs: 1, nanos: 500_000_000 });
+        assert_eq!(
+            i.timestamp(1536),
+            Timestamp {
+                secs: 1,
+                nanos: 500_000_000
+            }
+        );
     }
 
     #[test]
     fn rfc3339() {
         let mut s = String::new();
-        Timestamp { secs: 951_782_400, nanos: 5 }.write_rfc3339(&mut s);
+        Timestamp {
+            secs: 951_782_400,
+            nanos: 5,
+        }
+        .write_rfc3339(&mut s);
         assert_eq!(s, "2000-02-29T00:00:00.000000005Z");
     }
 

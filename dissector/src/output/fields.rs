@@ -13,12 +13,24 @@ pub const FRAME_FIELDS: &[FieldDef] = &[
     FieldDef::new("frame.time", FieldType::Text, "Capture time, RFC 3339 UTC with nanoseconds"),
     FieldDef::new("frame.time_epoch", FieldType::Text, "Capture time, seconds since the epoch"),
     FieldDef::new("frame.time_relative", FieldType::Text, "Seconds since the first packet"),
-    FieldDef::new("frame.time_delta", FieldType::Text, "Seconds since the previous captured packet"),
-    FieldDef::new("frame.time_delta_displayed", FieldType::Text, "Seconds since the previous displayed packet"),
+    FieldDef::new(
+        "frame.time_delta",
+        FieldType::Text,
+        "Seconds since the previous captured packet",
+    ),
+    FieldDef::new(
+        "frame.time_delta_displayed",
+        FieldType::Text,
+        "Seconds since the previous displayed packet",
+    ),
     FieldDef::new("frame.len", FieldType::Uint, "Length on the wire"),
     FieldDef::new("frame.cap_len", FieldType::Uint, "Captured length"),
     FieldDef::new("frame.linktype", FieldType::Uint, "pcap link type"),
-    FieldDef::new("frame.protocols", FieldType::Text, "The layers, colon-separated (eth:ip:gre:mvtp)"),
+    FieldDef::new(
+        "frame.protocols",
+        FieldType::Text,
+        "The layers, colon-separated (eth:ip:gre:mvtp)",
+    ),
     FieldDef::new("frame.comment", FieldType::Text, "pcapng packet comment"),
 ];
 
@@ -29,7 +41,12 @@ pub fn known(name: &str) -> bool {
 
 /// The registered name closest to `name` (for "did you mean").
 pub fn suggest(name: &str) -> Option<&'static str> {
-    codec::fields::all().chain(FRAME_FIELDS.iter()).map(|f| (distance(name, f.name), f.name)).filter(|(d, _)| *d <= 3).min().map(|(_, n)| n)
+    codec::fields::all()
+        .chain(FRAME_FIELDS.iter())
+        .map(|f| (distance(name, f.name), f.name))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, n)| n)
 }
 
 fn distance(a: &str, b: &str) -> usize {
@@ -56,7 +73,12 @@ pub struct FieldsPrinter {
 impl FieldsPrinter {
     /// Columns `names`, separated by `separator`; `header` prints the names first.
     pub fn new(names: Vec<String>, separator: String, header: bool) -> Self {
-        Self { names, separator, header, scratch: String::new() }
+        Self {
+            names,
+            separator,
+            header,
+            scratch: String::new(),
+        }
     }
 }
 
@@ -81,7 +103,11 @@ impl Printer for FieldsPrinter {
             }
             // Each occurrence escaped on its own, so the `,` between them stays a `,`.
             let mut n = 0;
-            for f in p.d.fields.iter().filter(|f| f.name == name.as_str() && f.value != Value::Empty) {
+            for f in
+                p.d.fields
+                    .iter()
+                    .filter(|f| f.name == name.as_str() && f.value != Value::Empty)
+            {
                 if n > 0 {
                     out.push(',');
                 }

@@ -16,12 +16,11 @@ impl Printer for HexPrinter {
             if b.is_empty() {
                 continue;
             }
-            let what = p
-                .d
-                .layers
-                .iter()
-                .find(|l| l.buffer == BufferId::Derived(i as u16))
-                .map_or("derived octets", |l| l.proto);
+            let what =
+                p.d.layers
+                    .iter()
+                    .find(|l| l.buffer == BufferId::Derived(i as u16))
+                    .map_or("derived octets", |l| l.proto);
             let _ = writeln!(out, "buffer {} ({} octets, first layer {what}):", i + 1, b.len());
             dump(b, out);
         }

@@ -19,7 +19,11 @@ pub struct JsonPrinter {
 impl JsonPrinter {
     /// `lines`: one object per line (JSON Lines) instead of one array.
     pub fn new(lines: bool) -> Self {
-        Self { lines, first: true, scratch: String::new() }
+        Self {
+            lines,
+            first: true,
+            scratch: String::new(),
+        }
     }
 }
 
@@ -53,14 +57,25 @@ pub fn packet_object(p: &PacketView<'_>, scratch: &mut String, out: &mut String)
     let d = p.d;
     let _ = write!(out, "{{\"schema\":\"{SCHEMA}\",\"frame\":{},\"ts\":\"", p.number);
     p.ts.write_rfc3339(out);
-    let _ = write!(out, "\",\"caplen\":{},\"len\":{},\"linktype\":{},\"layers\":[", p.frame.len(), p.orig_len, p.linktype.0);
+    let _ = write!(
+        out,
+        "\",\"caplen\":{},\"len\":{},\"linktype\":{},\"layers\":[",
+        p.frame.len(),
+        p.orig_len,
+        p.linktype.0
+    );
     for (li, l) in d.layers.iter().enumerate() {
         if li > 0 {
             out.push(',');
         }
         out.push_str("{\"proto\":");
         json_str(l.proto, out);
-        let _ = write!(out, ",\"offset\":{},\"len\":{},\"fields\":{{", l.range.start, l.range.end.saturating_sub(l.range.start));
+        let _ = write!(
+            out,
+            ",\"offset\":{},\"len\":{},\"fields\":{{",
+            l.range.start,
+            l.range.end.saturating_sub(l.range.start)
+        );
         layer_fields(d, p.frame, d.layer_fields(li), scratch, out);
         out.push_str("}}");
     }

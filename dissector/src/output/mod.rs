@@ -97,7 +97,14 @@ impl TimeFormat {
                     let (y, m, d) = crate::capture::civil_from_days(p.ts.secs.div_euclid(86_400));
                     let _ = write!(out, "{y:04}-{m:02}-{d:02} ");
                 }
-                let _ = write!(out, "{:02}:{:02}:{:02}.{:09}", sod / 3600, sod / 60 % 60, sod % 60, p.ts.nanos);
+                let _ = write!(
+                    out,
+                    "{:02}:{:02}:{:02}.{:09}",
+                    sod / 3600,
+                    sod / 60 % 60,
+                    sod % 60,
+                    p.ts.nanos
+                );
             }
             TimeFormat::Relative => write_signed_nanos(p.ts.nanos_since(p.first_ts), out),
             TimeFormat::Delta => write_signed_nanos(p.ts.nanos_since(p.prev_ts), out),

@@ -98,7 +98,11 @@ fn enclosing_ip(d: &Dissection, i: usize) -> Option<usize> {
 
 /// Writes `src → dst` of an IP layer.
 fn ip_addrs(d: &Dissection, frame: &[u8], ip: usize, ports: Option<usize>, out: &mut String) {
-    let (s, t) = if d.layers[ip].proto == "ipv6" { ("ipv6.src", "ipv6.dst") } else { ("ip.src", "ip.dst") };
+    let (s, t) = if d.layers[ip].proto == "ipv6" {
+        ("ipv6.src", "ipv6.dst")
+    } else {
+        ("ip.src", "ip.dst")
+    };
     let (sp, dp) = match ports.map(|i| d.layers[i].proto) {
         Some("tcp") => ("tcp.srcport", "tcp.dstport"),
         _ => ("udp.srcport", "udp.dstport"),
@@ -129,28 +133,38 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
         let _ = write!(out, "{} octets, no decoder for this link type", frame.len());
         return;
     }
-    // The innermost layer that is not undecoded data.
-    let primary = (0..n).rev().find(|&i| d.layers[i].proto != "data").unwrap_or(n - 1);
+    // The innermost layer that is on the wire and decoded (not undecoded data, not the
+    // `overhead` post-pass summary).
+    let primary = (0..n)
+        .rev()
+        .find(|&i| !matches!(d.layers[i].proto, "data" | "overhead"))
+        .unwrap_or(n - 1);
     // Where the primary's own addressing ends: UDP/TCP and what rides on them use the
     // enclosing IP header for their addresses.
     let proto = d.layers[primary].proto;
     let transport = match proto {
         "udp" | "tcp" => Some(primary),
-        "l2tp" | "mip" | "ike" | "esp" if primary > 0 && matches!(d.layers[primary - 1].proto, "udp" | "tcp") => Some(primary - 1),
+        "l2tp" | "mip" | "ike" | "esp" if primary > 0 && matches!(d.layers[primary - 1].proto, "udp" | "tcp") => {
+            Some(primary - 1)
+        }
         _ => None,
     };
     let ip_based = matches!(proto, "udp" | "tcp" | "icmp" | "ip" | "ipv6" | "gre" | "esp" | "ah") || transport.is_some();
     let scope = transport.unwrap_or(primary);
-    let own_ip = if ip_based { enclosing_ip(d, scope + 1).filter(|&j| j <= scope) } else { None };
+    let own_ip = if ip_based {
+        enclosing_ip(d, scope + 1).filter(|&j| j <= scope)
+    } else {
+        None
+    };
 
     c.bold(out, |o| layer_name(d, primary, o));
-    layer_detail(d, frame, primary, out);
     if ip_based && !matches!(proto, "ip" | "ipv6") {
         if let Some(ip) = own_ip {
             out.push(' ');
             ip_addrs(d, frame, ip, transport, out);
         }
     }
+    layer_detail(d, frame, primary, out);
 
     // Tunnels, innermost first; addresses once per IP header (on the outermost tunnel using it).
     let first_tunnel_layer = own_ip.unwrap_or(scope);
@@ -159,7 +173,11 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
         out.push_str(" via ");
         c.bold(out, |o| tunnel_name(d, t, o));
         tunnel_detail(d, frame, t, out);
-        let ip = if matches!(d.layers[t].proto, "ip" | "ipv6") { Some(t) } else { enclosing_ip(d, t) };
+        let ip = if matches!(d.layers[t].proto, "ip" | "ipv6") {
+            Some(t)
+        } else {
+            enclosing_ip(d, t)
+        };
         if let Some(ip) = ip {
             let outer_shares = tunnels[k + 1..].iter().any(|&u| u == ip || enclosing_ip(d, u) == Some(ip));
             if !outer_shares && Some(ip) != own_ip {
@@ -168,7 +186,11 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
             }
         }
     }
-    if own_ip.is_none() && !tunnels.iter().any(|&t| enclosing_ip(d, t).is_some() || matches!(d.layers[t].proto, "ip" | "ipv6")) {
+    if own_ip.is_none()
+        && !tunnels
+            .iter()
+            .any(|&t| enclosing_ip(d, t).is_some() || matches!(d.layers[t].proto, "ip" | "ipv6"))
+    {
         link_addrs(d, frame, out);
     }
 }
@@ -321,7 +343,11 @@ fn gid(d: &Dissection, frame: &[u8], i: usize, class: &str, addr: &str, out: &mu
 }
 
 fn auth(d: &Dissection, i: usize, out: &mut String) {
-    for (name, label) in [("mvtp.auth.mh.valid", "mh"), ("mvtp.auth.mf.valid", "mf"), ("mvtp.auth.fh.valid", "fh")] {
+    for (name, label) in [
+        ("mvtp.auth.mh.valid", "mh"),
+        ("mvtp.auth.mf.valid", "mf"),
+        ("mvtp.auth.fh.valid", "fh"),
+    ] {
         if let Some(v) = layer_flag(d, i, name) {
             let _ = write!(out, " auth.{label}={}", if v { "ok" } else { "BAD" });
         }
@@ -500,7 +526,12 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
         }
         _ => {
             // Generic: the first three top-level fields with a value.
-            for f in d.layer_fields(i).iter().filter(|f| f.depth == 0 && !matches!(f.value, Value::None | Value::Empty | Value::Bytes)).take(3) {
+            for f in d
+                .layer_fields(i)
+                .iter()
+                .filter(|f| f.depth == 0 && !matches!(f.value, Value::None | Value::Empty | Value::Bytes))
+                .take(3)
+            {
                 out.push(' ');
                 out.push_str(f.name.rsplit('.').next().unwrap_or(f.name));
                 out.push('=');

@@ -19,7 +19,13 @@ impl Printer for TreePrinter {
         c.bold(out, |o| {
             let _ = write!(o, "Frame {}", p.number);
         });
-        let _ = write!(out, ": {} octets on wire, {} captured, link type {}, ", p.orig_len, p.frame.len(), p.linktype.0);
+        let _ = write!(
+            out,
+            ": {} octets on wire, {} captured, link type {}, ",
+            p.orig_len,
+            p.frame.len(),
+            p.linktype.0
+        );
         p.ts.write_rfc3339(out);
         out.push('\n');
         if let Some(cm) = p.comment {
@@ -34,7 +40,12 @@ impl Printer for TreePrinter {
         }
         for (li, l) in d.layers.iter().enumerate() {
             c.bold(out, |o| o.push_str(l.proto));
-            let _ = write!(out, " (offset {}, {} octets", l.range.start, l.range.end.saturating_sub(l.range.start));
+            let _ = write!(
+                out,
+                " (offset {}, {} octets",
+                l.range.start,
+                l.range.end.saturating_sub(l.range.start)
+            );
             if let BufferId::Derived(i) = l.buffer {
                 let _ = write!(out, ", in buffer {}", i + 1);
             }

@@ -1,0 +1,86 @@
+//! What `check` and `stats` share with `read`: the capture input, the keys (`--keys`, `-E`)
+//! and "decode as" rules (`-d`), set up the same way in every subcommand.
+
+use crate::read::{decode_as, load_secrets};
+use clap::Args;
+use dissector::capture::CaptureReader;
+use dissector::{Config, Dissector, Keys};
+use std::io::Read;
+use std::time::Duration;
+
+/// Input, keys and decode-as options, flattened into a subcommand's arguments.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<String>,
+    /// Capture file, as a positional argument.
+    #[arg(value_name = "FILE", conflicts_with = "read")]
+    pub file: Option<String>,
+    /// Keep reading as the file grows.
+    #[arg(long)]
+    pub follow: bool,
+    /// Keys file: the `keys` object of the spec vectors (mvtp_auth, mip_auth, esp, l2tp_secret).
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<String>,
+    /// ESP secrets in tcpdump's -E syntax: `[SPI@DST] ALGO:0xKEY[,…]` or `file PATH`.
+    #[arg(short = 'E', value_name = "SECRETS")]
+    pub esp_secrets: Vec<String>,
+    /// Decode as: `udp.port==9999,l2tp`, `gre.proto==0x9999,mvtp`.
+    #[arg(short = 'd', value_name = "RULE")]
+    pub decode_as: Vec<String>,
+}
+
+/// An opened input: the capture reader and a dissector with its keys and configuration.
+pub struct Opened {
+    /// The capture.
+    pub reader: CaptureReader<Box<dyn Read>>,
+    /// The dissector.
+    pub dissector: Dissector,
+    /// True when any key was given (rules that need keys are evaluated).
+    pub keys_given: bool,
+    /// The input's name, for reports.
+    pub name: String,
+}
+
+impl InputArgs {
+    /// The path given, if any.
+    pub fn path(&self) -> Option<&str> {
+        self.read.as_deref().or(self.file.as_deref())
+    }
+
+    /// Loads the keys and decode-as rules and opens the capture.
+    pub fn open(&self) -> Result<Opened, String> {
+        let mut keys = Keys::default();
+        let mut keys_given = false;
+        if let Some(path) = &self.keys {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("--keys {path}: {e}"))?;
+            keys = Keys::from_json(&text).map_err(|e| format!("--keys {path}: {e}"))?;
+            keys_given = true;
+        }
+        for s in &self.esp_secrets {
+            load_secrets(s, &mut keys, 0).map_err(|e| format!("-E: {e}"))?;
+            keys_given = true;
+        }
+        let mut config = Config::default();
+        for rule in &self.decode_as {
+            decode_as(rule, &mut config).map_err(|e| format!("-d {rule:?}: {e}"))?;
+        }
+        let Some(path) = self.path() else {
+            return Err("no input: give a capture file (-r FILE, or - for stdin)".into());
+        };
+        let src: Box<dyn Read> = if path == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?)
+        };
+        let follow = self.follow.then_some(Duration::from_millis(200));
+        let reader = CaptureReader::with_follow(src, follow).map_err(|e| format!("{path}: {e}"))?;
+        Ok(Opened {
+            reader,
+            dissector: Dissector::new(config, keys),
+            keys_given,
+            name: path.to_string(),
+        })
+    }
+}

@@ -1,0 +1,678 @@
+//! `mvtp read`: capture in → dissect → filter → print / write, with counts of everything
+//! that could not be done reported on stderr at the end.
+//!
+//! The per-packet path reuses one `Dissection`, one output `String` and one `BufWriter`:
+//! nothing is allocated per packet in steady state.
+
+use crate::cli::{ColorChoice, OutFormat, ReadArgs};
+use crate::{live, EXIT_ACTION, EXIT_USAGE};
+use codec::numbers::LinkType;
+use codec::{Kind, Severity};
+use dissector::capture::{CaptureReader, CaptureWriter, Format, Packet, Timestamp};
+use dissector::filter::Filter;
+use dissector::model::{BufferId, Dissection};
+use dissector::output::{
+    self, fields::FieldsPrinter, hex::HexPrinter, json::JsonPrinter, summary::SummaryPrinter, tree::TreePrinter,
+};
+use dissector::output::{Colors, Health, PacketView, Printer, TimeFormat};
+use dissector::{Config, Dissector, Keys, Proto};
+use std::fs::File;
+use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// tshark's `-E` field-output options: given to our `-E` (tcpdump's ESP secrets) they are
+/// a mistake worth naming.
+const TSHARK_E_OPTIONS: &[&str] = &["separator", "header", "quote", "occurrence", "aggregator", "bom", "escape"];
+/// Most nested `file PATH` items followed in `-E`.
+const MAX_SECRETS_NESTING: usize = 4;
+
+macro_rules! usage {
+    ($($t:tt)*) => {{
+        eprintln!("mvtp: {}", format!($($t)*));
+        return ExitCode::from(EXIT_USAGE);
+    }};
+}
+
+enum Input {
+    Capture(Box<CaptureReader<Box<dyn Read>>>),
+    Live(live::Live),
+}
+
+impl Input {
+    fn next(&mut self) -> Result<Option<Packet<'_>>, String> {
+        match self {
+            Input::Capture(r) => r.next_packet().map_err(|e| e.to_string()),
+            Input::Live(l) => l.next(),
+        }
+    }
+}
+
+enum Sink {
+    File(CaptureWriter<BufWriter<File>>),
+    Stdout(CaptureWriter<BufWriter<io::Stdout>>),
+}
+
+impl Sink {
+    fn write(&mut self, p: &Packet<'_>) -> Result<(), String> {
+        match self {
+            Sink::File(w) => w.write(p).map_err(|e| e.to_string()),
+            Sink::Stdout(w) => w.write(p).map_err(|e| e.to_string()),
+        }
+    }
+    fn finish(self) -> Result<(), String> {
+        match self {
+            Sink::File(w) => w.finish().map(drop).map_err(|e| e.to_string()),
+            Sink::Stdout(w) => w.finish().map(drop).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// A small counter keyed by text, in first-seen order.
+#[derive(Default)]
+struct Tally(Vec<(String, u64)>);
+
+impl Tally {
+    fn add(&mut self, key: &str) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((key.to_string(), 1)),
+        }
+    }
+    fn total(&self) -> u64 {
+        self.0.iter().map(|(_, n)| n).sum()
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.0.iter().map(|(k, n)| (k.clone(), (*n).into())).collect())
+    }
+    fn text(&self) -> String {
+        self.0.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    packets: u64,
+    displayed: u64,
+    bytes: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    malformed: u64,
+    errors_by_kind: Tally,
+    warnings_by_clause: Tally,
+    truncated_capture: u64,
+    not_dissected: Tally,
+    protocols: Tally,
+    esp_packets: u64,
+    esp_decrypted: u64,
+    /// (SPI, ESP layers seen, decrypted).
+    esp_spis: Vec<(u32, u64, u64)>,
+    written: u64,
+    not_written: Tally,
+}
+
+pub fn run(a: ReadArgs) -> ExitCode {
+    // ---- options -------------------------------------------------------------------
+    if a.list_interfaces {
+        return match live::list() {
+            Ok(list) => {
+                for (i, (name, desc)) in list.iter().enumerate() {
+                    match desc {
+                        Some(d) => println!("{}. {name} ({d})", i + 1),
+                        None => println!("{}. {name}", i + 1),
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage!("{e}"),
+        };
+    }
+    let Some(time) = TimeFormat::parse(&a.time) else {
+        usage!("-t {:?}: expected a, ad, r, d, dd, e or n (absolute, absolute with date, relative, delta, delta displayed, epoch, none)", a.time)
+    };
+    let mut format = a.format;
+    if !a.fields.is_empty() {
+        if !matches!(format, OutFormat::Text | OutFormat::Fields) {
+            usage!("-e selects -T fields; it cannot be combined with -T {:?}", format);
+        }
+        format = OutFormat::Fields;
+    }
+    if format == OutFormat::Fields && a.fields.is_empty() {
+        usage!("-T fields needs at least one -e FIELD (see mvtp fields)");
+    }
+    for f in &a.fields {
+        if !output::fields::known(f) {
+            match output::fields::suggest(f) {
+                Some(s) => usage!("-e {f:?}: unknown field; did you mean {s:?}? (mvtp fields lists them all)"),
+                None => usage!("-e {f:?}: unknown field (mvtp fields lists them all)"),
+            }
+        }
+    }
+    if (a.separator.is_some() || a.header) && format != OutFormat::Fields {
+        usage!("--separator and --header apply to -T fields");
+    }
+    let separator = match a.separator.as_deref() {
+        None | Some("\\t") | Some("/t") | Some("tab") => "\t".to_string(),
+        Some("/s") | Some("space") => " ".to_string(),
+        Some(s) => s.to_string(),
+    };
+
+    // Keys: --keys file, then -E secrets.
+    let mut keys = Keys::default();
+    if let Some(path) = &a.keys {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => usage!("--keys {path}: {e}"),
+        };
+        keys = match Keys::from_json(&text) {
+            Ok(k) => k,
+            Err(e) => usage!("--keys {path}: {e}"),
+        };
+    }
+    for s in &a.esp_secrets {
+        let head = s.trim_start().split(['=', ' ', ':']).next().unwrap_or("");
+        if s.contains('=') && TSHARK_E_OPTIONS.contains(&head) {
+            usage!(
+                "-E {s:?}: here -E is tcpdump's ESP secrets option (SPI@DST ALGO:SECRET); for field output use --separator SEP and --header"
+            );
+        }
+        if let Err(e) = load_secrets(s, &mut keys, 0) {
+            usage!("-E: {e}");
+        }
+    }
+
+    let mut config = Config::default();
+    for rule in &a.decode_as {
+        if let Err(e) = decode_as(rule, &mut config) {
+            usage!("-d {rule:?}: {e}");
+        }
+    }
+
+    let filter = match &a.display_filter {
+        Some(expr) => match Filter::compile(expr) {
+            Ok(f) => Some(f),
+            Err(e) => usage!("-Y: {e}"),
+        },
+        None => None,
+    };
+
+    // ---- input ---------------------------------------------------------------------
+    let source = a.read.clone().or_else(|| a.file.clone());
+    let mut input = match (&source, &a.interface) {
+        (Some(path), _) => {
+            let reader: Box<dyn Read> = if path == "-" {
+                Box::new(io::stdin())
+            } else {
+                match File::open(path) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => usage!("{path}: {e}"),
+                }
+            };
+            let follow = a.follow.then_some(Duration::from_millis(200));
+            match CaptureReader::with_follow(reader, follow) {
+                Ok(r) => Input::Capture(Box::new(r)),
+                Err(e) => usage!("{path}: {e}"),
+            }
+        }
+        (None, Some(iface)) => match live::open(iface, a.capture_filter.as_deref()) {
+            Ok(l) => Input::Live(l),
+            Err(e) => usage!("{e}"),
+        },
+        (None, None) => usage!("no input: give a capture file (-r FILE, or - for stdin) or an interface (-i IFACE)"),
+    };
+    if a.capture_filter.is_some() && a.interface.is_none() {
+        usage!("-f (capture filter) applies to live capture (-i); use -Y for a display filter");
+    }
+
+    // ---- output --------------------------------------------------------------------
+    let capture_nanos = match &input {
+        Input::Capture(r) => !matches!(r.format(), Format::Pcap { nanos: false, .. }),
+        Input::Live(_) => false,
+    };
+    let default_link = match &input {
+        Input::Capture(r) => r.first_linktype().unwrap_or(LinkType::ETHERNET),
+        Input::Live(_) => LinkType::ETHERNET,
+    };
+    let mut quiet = a.quiet;
+    let mut sink = match a.write.as_deref() {
+        None => None,
+        Some("-") => {
+            if a.verbose || a.hex || format != OutFormat::Text {
+                usage!("-w - writes the capture to standard output: it cannot be combined with -V, -x or -T");
+            }
+            quiet = true;
+            let out = BufWriter::with_capacity(256 << 10, io::stdout());
+            Some(Sink::Stdout(CaptureWriter::pcap(out, capture_nanos, default_link)))
+        }
+        Some(path) => {
+            let file = match File::create(path) {
+                Ok(f) => BufWriter::with_capacity(256 << 10, f),
+                Err(e) => {
+                    // A requested action that cannot be applied (exit 3), not a usage error.
+                    eprintln!("mvtp: -w {path}: {e}");
+                    return ExitCode::from(EXIT_ACTION);
+                }
+            };
+            let w = if path.ends_with(".pcapng") || path.ends_with(".ntar") {
+                match CaptureWriter::pcapng(file) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        eprintln!("mvtp: -w {path}: {e}");
+                        return ExitCode::from(EXIT_ACTION);
+                    }
+                }
+            } else {
+                CaptureWriter::pcap(file, capture_nanos, default_link)
+            };
+            Some(Sink::File(w))
+        }
+    };
+    let stdout_used_by_capture = matches!(sink, Some(Sink::Stdout(_)));
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let colors = Colors {
+        on: color && format == OutFormat::Text,
+    };
+    let mut printer: Box<dyn Printer> = match format {
+        OutFormat::Json => Box::new(JsonPrinter::new(false)),
+        OutFormat::Jsonl => Box::new(JsonPrinter::new(true)),
+        OutFormat::Fields => Box::new(FieldsPrinter::new(a.fields.clone(), separator, a.header)),
+        OutFormat::Text => {
+            let mut chain: Vec<Box<dyn Printer>> = Vec::new();
+            if a.verbose {
+                chain.push(Box::new(TreePrinter { colors }));
+            } else {
+                chain.push(Box::new(SummaryPrinter { time, colors }));
+            }
+            if a.hex {
+                chain.push(Box::new(HexPrinter));
+            }
+            if chain.len() == 1 {
+                chain.pop().map_or_else(|| Box::new(HexPrinter) as Box<dyn Printer>, |p| p)
+            } else {
+                Box::new(output::Chain(chain))
+            }
+        }
+    };
+    let line_buffered = a.line_buffered || a.follow;
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
+    let mut text = String::with_capacity(16 << 10);
+
+    // ---- the loop ------------------------------------------------------------------
+    let mut dissector = Dissector::new(config, keys);
+    let esp_sas: Vec<Option<u32>> = dissector.keys.esp.sas.iter().map(|s| s.spi).collect();
+    let mut d = Dissection::default();
+    let mut c = Counts::default();
+    let mut status: u8 = 0;
+    let mut prev_ts = Timestamp::default();
+    let mut prev_displayed = Timestamp::default();
+    let mut stdout_closed = false;
+    let mut input_error: Option<String> = None;
+    let want_protocols = a.summary;
+
+    if !quiet {
+        printer.begin(&mut text);
+        if emit(&mut out, &mut text, line_buffered).is_err() {
+            stdout_closed = true;
+        }
+    }
+    while !stdout_closed {
+        let p = match input.next() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                input_error = Some(e);
+                break;
+            }
+        };
+        c.packets += 1;
+        c.bytes += p.data.len() as u64;
+        let first = *c.first.get_or_insert(p.ts);
+        if c.packets == 1 {
+            prev_ts = p.ts;
+            prev_displayed = p.ts;
+        }
+        c.last = Some(p.ts);
+        dissector.set_time(p.ts.as_f64());
+        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
+        account(&mut c, &d, &p, want_protocols);
+
+        let pass = filter.as_ref().is_none_or(|f| f.matches(&d, p.data));
+        if pass {
+            c.displayed += 1;
+            if let Some(s) = sink.as_mut() {
+                match s.write(&p) {
+                    Ok(()) => c.written += 1,
+                    Err(e) => c.not_written.add(&e),
+                }
+            }
+            if !quiet {
+                let view = PacketView {
+                    number: c.packets,
+                    ts: p.ts,
+                    first_ts: first,
+                    prev_ts,
+                    prev_displayed_ts: prev_displayed,
+                    linktype: p.linktype,
+                    orig_len: p.orig_len,
+                    frame: p.data,
+                    comment: p.comment,
+                    d: &d,
+                };
+                printer.packet(&view, &mut text);
+                if let Err(e) = emit(&mut out, &mut text, line_buffered) {
+                    stdout_closed = true;
+                    if e.kind() != ErrorKind::BrokenPipe {
+                        eprintln!("mvtp: write error on standard output: {e}");
+                        status = status.max(EXIT_ACTION);
+                    }
+                }
+            }
+            prev_displayed = p.ts;
+        }
+        prev_ts = p.ts;
+        if a.count.is_some_and(|n| c.displayed >= n) {
+            break;
+        }
+    }
+    if !quiet && !stdout_closed {
+        printer.end(&mut text);
+    }
+    if let Some(e) = &input_error {
+        status = status.max(EXIT_USAGE);
+        // After the printed packets, so the message lands after them on a terminal.
+        let _ = out.flush();
+        eprintln!("mvtp: {}: {e}", source.as_deref().unwrap_or("capture"));
+    }
+    if let Some(s) = sink.take() {
+        if let Err(e) = s.finish() {
+            c.not_written.add(&e);
+        }
+    }
+
+    // ---- the end -------------------------------------------------------------------
+    let mut problems = Vec::new();
+    if let Input::Capture(r) = &input {
+        for (why, n) in &r.skipped {
+            problems.push(format!("{n} capture block(s) skipped: {why}"));
+        }
+    }
+    if c.not_dissected.total() > 0 {
+        problems.push(format!("packets not dissected: {}", c.not_dissected.text()));
+    }
+    if c.malformed > 0 {
+        problems.push(format!("{} malformed packet(s) ({})", c.malformed, c.errors_by_kind.text()));
+    }
+    if c.truncated_capture > 0 {
+        problems.push(format!(
+            "{} packet(s) cut short by the capture's snapshot length",
+            c.truncated_capture
+        ));
+    }
+    let undecrypted = c.esp_packets - c.esp_decrypted;
+    if undecrypted > 0 {
+        let why = if esp_sas.is_empty() {
+            " (no ESP keys given: --keys or -E)"
+        } else {
+            " (no matching SA or the ICV/padding did not verify)"
+        };
+        problems.push(format!("{undecrypted} of {} ESP packet(s) not decrypted{why}", c.esp_packets));
+    }
+    // A key that decrypts nothing is a requested action that could not be applied.
+    for spi in &esp_sas {
+        let decrypted = match spi {
+            Some(s) => c.esp_spis.iter().find(|(x, _, _)| x == s).map_or(0, |e| e.2),
+            None => c.esp_decrypted,
+        };
+        if decrypted == 0 {
+            let seen = spi
+                .and_then(|s| c.esp_spis.iter().find(|(x, _, _)| *x == s))
+                .map_or(0, |e| e.1);
+            match spi {
+                Some(s) => problems.push(format!(
+                    "ESP key for SPI 0x{s:08x} decrypted nothing ({seen} packet(s) with that SPI)"
+                )),
+                None => problems.push(format!(
+                    "wildcard ESP key decrypted nothing ({} ESP packet(s))",
+                    c.esp_packets
+                )),
+            }
+            status = status.max(EXIT_ACTION);
+        }
+    }
+    if c.not_written.total() > 0 {
+        problems.push(format!("packets not written: {}", c.not_written.text()));
+        status = status.max(EXIT_ACTION);
+    }
+    if a.summary {
+        let s = summary_json(&c, &input_error);
+        let line = format!("{s}\n");
+        if stdout_used_by_capture {
+            eprint!("{line}");
+        } else if !stdout_closed {
+            text.push_str(&line);
+        }
+    }
+    if !stdout_closed {
+        if let Err(e) = emit(&mut out, &mut text, true) {
+            if e.kind() != ErrorKind::BrokenPipe {
+                eprintln!("mvtp: write error on standard output: {e}");
+                status = status.max(EXIT_ACTION);
+            }
+        }
+    }
+    drop(out);
+    for p in &problems {
+        eprintln!("mvtp: {p}");
+    }
+    ExitCode::from(status)
+}
+
+/// Writes the buffered text; flushes when asked.
+fn emit(out: &mut impl Write, text: &mut String, flush: bool) -> io::Result<()> {
+    let r = out.write_all(text.as_bytes());
+    text.clear();
+    r?;
+    if flush {
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Counts one dissected packet.
+fn account(c: &mut Counts, d: &Dissection, p: &Packet<'_>, protocols: bool) {
+    if Dissector::link_proto(p.linktype).is_none() {
+        c.not_dissected.add(&format!("link type {} has no decoder", p.linktype.0));
+    }
+    match output::health(d) {
+        Health::Ok => {}
+        Health::TruncatedCapture => c.truncated_capture += 1,
+        Health::Malformed => {
+            c.malformed += 1;
+            if let Some(e) = d.diagnostics.iter().find(|x| x.diag.severity == Severity::Error) {
+                c.errors_by_kind.add(e.diag.kind.map_or("error", Kind::as_str));
+            }
+        }
+    }
+    if protocols {
+        for w in d.diagnostics.iter().filter(|x| x.diag.severity == Severity::Warning) {
+            c.warnings_by_clause.add(w.diag.clause.unwrap_or(w.diag.field));
+        }
+        for (i, l) in d.layers.iter().enumerate() {
+            if !d.layers[..i].iter().any(|m| m.proto == l.proto) {
+                c.protocols.add(l.proto);
+            }
+        }
+    }
+    // ESP: decrypted when a layer follows it in another buffer.
+    for (i, l) in d.layers.iter().enumerate().filter(|(_, l)| l.proto == "esp") {
+        let decrypted = d.layers[i + 1..]
+            .iter()
+            .any(|m| m.buffer != l.buffer && m.buffer != BufferId::Frame);
+        c.esp_packets += 1;
+        c.esp_decrypted += u64::from(decrypted);
+        if let Some(spi) = output::layer_uint(d, i, "esp.spi").and_then(|v| u32::try_from(v).ok()) {
+            match c.esp_spis.iter_mut().find(|e| e.0 == spi) {
+                Some(e) => {
+                    e.1 += 1;
+                    e.2 += u64::from(decrypted);
+                }
+                None => {
+                    if c.esp_spis.len() < 4096 {
+                        c.esp_spis.push((spi, 1, u64::from(decrypted)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn summary_json(c: &Counts, input_error: &Option<String>) -> String {
+    let ts = |t: Option<Timestamp>| {
+        t.map_or(serde_json::Value::Null, |t| {
+            let mut s = String::new();
+            t.write_rfc3339(&mut s);
+            s.into()
+        })
+    };
+    let duration = match (c.first, c.last) {
+        (Some(a), Some(b)) => {
+            let mut s = String::new();
+            output::write_signed_nanos(b.nanos_since(a), &mut s);
+            s.parse::<f64>().map_or(serde_json::Value::Null, serde_json::Value::from)
+        }
+        _ => serde_json::Value::Null,
+    };
+    let mut not_dissected = c.not_dissected.json();
+    if let serde_json::Value::Object(m) = &mut not_dissected {
+        if c.esp_packets > c.esp_decrypted {
+            m.insert("esp not decrypted".into(), (c.esp_packets - c.esp_decrypted).into());
+        }
+    }
+    let v = serde_json::json!({
+        "schema": "mvtp-summary/1",
+        "packets": c.packets,
+        "displayed": c.displayed,
+        "bytes": c.bytes,
+        "first": ts(c.first),
+        "last": ts(c.last),
+        "duration": duration,
+        "protocols": c.protocols.json(),
+        "malformed": c.malformed,
+        "errors_by_kind": c.errors_by_kind.json(),
+        "warnings_by_clause": c.warnings_by_clause.json(),
+        "truncated_capture": c.truncated_capture,
+        "not_dissected": not_dissected,
+        "esp": { "packets": c.esp_packets, "decrypted": c.esp_decrypted },
+        "written": c.written,
+        "not_written": c.not_written.json(),
+        "input_error": input_error,
+    });
+    v.to_string()
+}
+
+/// Loads tcpdump `-E` secrets (inline items or `file PATH`, nested at most a few levels).
+pub(crate) fn load_secrets(text: &str, keys: &mut Keys, depth: usize) -> Result<(), String> {
+    use codec::esp::load::{tcpdump, TcpdumpItem};
+    for item in tcpdump(text)? {
+        match item {
+            TcpdumpItem::Sa(sa) => keys.esp.insert(sa),
+            TcpdumpItem::File(path) => {
+                if depth >= MAX_SECRETS_NESTING {
+                    return Err(format!(
+                        "file {path}: secrets files nested more than {MAX_SECRETS_NESTING} deep"
+                    ));
+                }
+                let t = std::fs::read_to_string(&path).map_err(|e| format!("file {path}: {e}"))?;
+                load_secrets(&t, keys, depth + 1).map_err(|e| format!("file {path}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The decoder a `-d` rule names.
+fn proto_by_name(name: &str, for_udp: bool) -> Option<Proto> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "eth" | "ethernet" => Proto::Ethernet,
+        "llc" => Proto::Llc,
+        "vlan" => Proto::Vlan,
+        "ip" | "ipv4" => Proto::Ipv4,
+        "ipv6" => Proto::Ipv6,
+        "udp" => Proto::Udp,
+        "tcp" => Proto::Tcp,
+        "icmp" => Proto::Icmp,
+        "gre" => Proto::Gre,
+        "esp" if for_udp => Proto::UdpEsp,
+        "esp" => Proto::Esp,
+        "udpesp" | "nat-t" => Proto::UdpEsp,
+        "ah" => Proto::Ah,
+        "ike" | "isakmp" => Proto::Ike,
+        "l2tp" => Proto::L2tp,
+        "ppp" => Proto::Ppp,
+        "mvtp" => Proto::Mvtp,
+        "mip" => Proto::Mip,
+        "arp" => Proto::Arp,
+        "data" => Proto::Data,
+        _ => return None,
+    })
+}
+
+fn parse_number(s: &str) -> Option<u64> {
+    let s = s.trim();
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Applies a "decode as" rule: `udp.port==9999,l2tp`, `tcp.port==N,PROTO`,
+/// `gre.proto==0x9999,mvtp` (also `eth.type==` / `ethertype==`: GRE and Ethernet share the
+/// EtherType table).
+pub fn decode_as(rule: &str, config: &mut Config) -> Result<(), String> {
+    let (sel, proto) = rule
+        .rsplit_once(',')
+        .ok_or("expected SELECTOR==VALUE,PROTOCOL, e.g. udp.port==9999,l2tp")?;
+    let (field, value) = sel.split_once("==").ok_or("expected SELECTOR==VALUE, e.g. udp.port==9999")?;
+    let (field, proto) = (field.trim(), proto.trim());
+    let value = parse_number(value).ok_or_else(|| format!("{:?} is not a number", value.trim()))?;
+    let value = u16::try_from(value).map_err(|_| format!("{value} does not fit in 16 bits"))?;
+    let is_udp = field == "udp.port";
+    let p = proto_by_name(proto, is_udp).ok_or_else(|| {
+        format!("unknown protocol {proto:?} (eth, llc, vlan, ip, ipv6, udp, tcp, icmp, gre, esp, ah, ike, l2tp, ppp, mvtp, mip, arp, data)")
+    })?;
+    match field {
+        "udp.port" => {
+            config.udp_ports.insert(value, p);
+        }
+        "tcp.port" => {
+            config.tcp_ports.insert(value, p);
+        }
+        "gre.proto" | "eth.type" | "ethertype" | "llc.type" => {
+            config.ether_types.insert(value, p);
+        }
+        f => return Err(format!("unknown selector {f:?} (udp.port, tcp.port, gre.proto, eth.type)")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_as_rules() {
+        let mut c = Config::default();
+        decode_as("udp.port==9999,l2tp", &mut c).unwrap();
+        assert_eq!(c.udp_ports.get(&9999), Some(&Proto::L2tp));
+        decode_as("gre.proto == 0x9999 , mvtp", &mut c).unwrap();
+        assert_eq!(c.ether_types.get(&0x9999), Some(&Proto::Mvtp));
+        assert!(decode_as("udp.port==70000,l2tp", &mut c).is_err());
+        assert!(decode_as("udp.port==1,nope", &mut c).is_err());
+        assert!(decode_as("ip.addr==1,l2tp", &mut c).is_err());
+    }
+}
