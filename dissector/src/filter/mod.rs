@@ -55,6 +55,20 @@ impl Filter {
     pub fn expr(&self) -> &str {
         &self.expr
     }
+
+    /// The field and protocol names the filter reads (aliases expanded, each once, in order
+    /// of appearance): what a dissection must produce for the filter to have a say.
+    pub fn field_names(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        self.root.field_refs(&mut |f: &FieldRef| {
+            for n in f.names {
+                if !out.contains(n) {
+                    out.push(*n);
+                }
+            }
+        });
+        out
+    }
 }
 
 /// A filter that does not compile: where, and why.

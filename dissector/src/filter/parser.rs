@@ -37,6 +37,27 @@ pub(crate) enum Node {
     In(Operand, Vec<SetItem>),
 }
 
+impl Node {
+    /// Calls `f` with every field reference in the tree.
+    pub(crate) fn field_refs(&self, f: &mut dyn FnMut(&FieldRef)) {
+        match self {
+            Node::And(a, b) | Node::Or(a, b) | Node::Xor(a, b) => {
+                a.field_refs(f);
+                b.field_refs(f);
+            }
+            Node::Not(a) => a.field_refs(f),
+            Node::Exists(r) => f(r),
+            Node::NonZero(o) | Node::Matches(o, _) | Node::In(o, _) => o.field_refs(f),
+            Node::Cmp(o, _, rhs) | Node::Contains(o, rhs) => {
+                o.field_refs(f);
+                if let Rhs::Operand(r) = rhs {
+                    r.field_refs(f);
+                }
+            }
+        }
+    }
+}
+
 /// Something that yields values: a field (maybe sliced or masked) or a function of one.
 #[derive(Debug, Clone)]
 pub(crate) enum Operand {
@@ -153,6 +174,13 @@ fn field_kind(ty: FieldType) -> Kind {
 }
 
 impl Operand {
+    fn field_refs(&self, f: &mut dyn FnMut(&FieldRef)) {
+        match self {
+            Operand::Field { f: r, .. } | Operand::Count(r) => f(r),
+            Operand::Len(inner) => inner.field_refs(f),
+        }
+    }
+
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Operand::Field { slice: Some(_), .. } => Kind::Bytes,
