@@ -200,7 +200,8 @@ impl Stats {
             Some([a, b]) => [a.min(ts), b.max(ts)],
         });
         let mut path = String::new();
-        for l in &d.layers {
+        // `overhead` is a computed pseudo-layer (spec MIP-7), not a protocol on the wire.
+        for l in d.layers.iter().filter(|l| l.proto != "overhead") {
             if !path.is_empty() {
                 path.push('/');
             }
