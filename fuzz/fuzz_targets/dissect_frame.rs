@@ -1,0 +1,54 @@
+//! The whole dissector on arbitrary octets: the first octet picks the decoder to start
+//! with, the rest is the frame. With the corpus keys loaded, ESP decryption, hidden-AVP
+//! reveal and authenticator verification run too; the conformance engine and the
+//! statistics then digest the dissection. Nothing may panic, and every field's range must
+//! lie inside its buffer.
+#![no_main]
+
+use dissector::check::{CheckConfig, Checker};
+use dissector::model::Dissection;
+use dissector::stats::Stats;
+use dissector::{Dissector, Keys, Proto};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const STARTS: [Proto; 16] = [
+    Proto::Ethernet,
+    Proto::Radiotap,
+    Proto::Ieee80211,
+    Proto::Sll,
+    Proto::Sll2,
+    Proto::Null,
+    Proto::RawIp,
+    Proto::Ipv4,
+    Proto::Ipv6,
+    Proto::Udp,
+    Proto::Gre,
+    Proto::Esp,
+    Proto::L2tp,
+    Proto::Ppp,
+    Proto::Mvtp,
+    Proto::Mip,
+];
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| Keys::from_json(include_str!("../../corpus/captures/spec-vectors.keys.json")).unwrap_or_default())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, frame)) = data.split_first() else { return };
+    let mut dis = Dissector::new(Default::default(), keys().clone());
+    let mut d = Dissection::default();
+    dis.dissect_as(STARTS[usize::from(pick) % STARTS.len()], frame, &mut d);
+    for f in &d.fields {
+        let len = d.buffer(frame, f.buffer).len() as u32;
+        assert!(f.range.start <= f.range.end && f.range.end <= len, "{} outside its buffer", f.name);
+        let _ = d.to_json(frame, f);
+    }
+    let mut c = Checker::new(CheckConfig::default());
+    c.packet(1, 0.0, &d, frame);
+    let mut s = Stats::default();
+    s.add(1, 0.0, &d, frame);
+    let _ = c.finish(true);
+});
