@@ -10,7 +10,6 @@ use codec::Severity;
 use dissector::capture::{CaptureReader, CaptureWriter, Packet};
 use dissector::check::report::{list_rules, render, Expectations, Format};
 use dissector::check::{CheckConfig, Checker, Report};
-use dissector::model::Dissection;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -124,19 +123,8 @@ pub fn run(a: &CheckArgs) -> ExitCode {
         Err(e) => fail!("{e}"),
     };
     let mut checker = Checker::new(cfg);
-    let mut d = Dissection::default();
-    let mut n = 0u64;
-    loop {
-        let p = match o.reader.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => fail!("{}: {e} (after {n} packets)", o.name),
-        };
-        n += 1;
-        let ts = p.ts.as_f64();
-        o.dissector.set_time(ts);
-        o.dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
-        checker.packet(n, ts, &d, p.data);
+    if let Err(e) = o.for_each(|n, ts, d, data| checker.packet(n, ts, d, data)) {
+        fail!("{e}");
     }
     let report = checker.finish(o.keys_given);
     let format = match a.format {

@@ -43,6 +43,27 @@ pub struct Opened {
     pub name: String,
 }
 
+impl Opened {
+    /// Reads every packet, dissects it, and hands (number from 1, capture time in seconds,
+    /// dissection, octets) to `each`. Returns the number of packets, or the read error.
+    pub fn for_each(&mut self, mut each: impl FnMut(u64, f64, &dissector::model::Dissection, &[u8])) -> Result<u64, String> {
+        let mut d = dissector::model::Dissection::default();
+        let mut n = 0u64;
+        loop {
+            let p = match self.reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(n),
+                Err(e) => return Err(format!("{}: {e} (after {n} packets)", self.name)),
+            };
+            n += 1;
+            let ts = p.ts.as_f64();
+            self.dissector.set_time(ts);
+            self.dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
+            each(n, ts, &d, p.data);
+        }
+    }
+}
+
 impl InputArgs {
     /// The path given, if any.
     pub fn path(&self) -> Option<&str> {

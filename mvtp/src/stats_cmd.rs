@@ -4,7 +4,6 @@
 use crate::common::InputArgs;
 use crate::EXIT_USAGE;
 use clap::{Args, ValueEnum};
-use dissector::model::Dissection;
 use dissector::stats::Stats;
 use std::process::ExitCode;
 
@@ -36,22 +35,9 @@ pub fn run(a: &StatsArgs) -> ExitCode {
         }
     };
     let mut stats = Stats::default();
-    let mut d = Dissection::default();
-    let mut n = 0u64;
-    loop {
-        let p = match o.reader.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                eprintln!("mvtp stats: {}: {e} (after {n} packets)", o.name);
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        n += 1;
-        let ts = p.ts.as_f64();
-        o.dissector.set_time(ts);
-        o.dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
-        stats.add(n, ts, &d, p.data);
+    if let Err(e) = o.for_each(|n, ts, d, data| stats.add(n, ts, d, data)) {
+        eprintln!("mvtp stats: {e}");
+        return ExitCode::from(EXIT_USAGE);
     }
     stats.finish();
     match a.format {
