@@ -312,11 +312,13 @@ pub fn access_mode(prefix: &[&str]) -> Option<&'static str> {
     None
 }
 
-/// Post-pass after the engine's loop (spec §8 MIP-7): when the packet's IP stack matches an
+/// Post-pass after the engine's loop: Ethernet II padding (see [`super::ethernet::padding`]),
+/// then (spec §8 MIP-7) when the packet's IP stack matches an
 /// RFC 5265 access mode, adds an `overhead` layer with `overhead.bytes` (the octets of the
 /// outermost IPv4 datagram around the innermost one: headers, ESP header, IV, padding,
 /// trailer and ICV as observed) and `overhead.mode`.
 pub fn finish(out: &mut Dissection) {
+    super::ethernet::padding(out);
     let Some(first) = out.layers.iter().position(|l| l.proto == "ip") else {
         return;
     };
