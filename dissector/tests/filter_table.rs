@@ -111,6 +111,8 @@ impl B {
 }
 
 const BCAST: [u8; 6] = [0xff; 6];
+/// 2001:db8::1
+const V6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
 /// A: Ethernet / IPv4 / UDP 1701 / L2TP / PPP / IPv4 / GRE / MVTP with three AVPs.
 fn frame_a() -> (Dissection, Vec<u8>) {
@@ -177,7 +179,7 @@ fn frame_b() -> (Dissection, Vec<u8>) {
         .done()
 }
 
-/// C: Ethernet / ARP / data.
+/// C: Ethernet / ARP / IPv6 (a lone source address) / data.
 fn frame_c() -> (Dissection, Vec<u8>) {
     B::default()
         .layer("eth")
@@ -186,6 +188,8 @@ fn frame_c() -> (Dissection, Vec<u8>) {
         .u("eth.type", 0x0806)
         .layer("arp")
         .u("arp.opcode", 1)
+        .layer("ipv6")
+        .push("ipv6.src", &V6, Value::Ipv6(V6))
         .layer("data")
         .bytes("data.data", b"GET /index.html")
         .u("data.len", 15)
@@ -317,6 +321,15 @@ const VALID: &[(&str, &str)] = &[
     ("data.len >= 15 and data", "0010"),
     ("frame contains \"GET\"", "0010"),
     ("udp contains \"hello\"", "1000"),
+    // IPv6 addresses and networks.
+    ("ipv6", "0010"),
+    ("ipv6.src == 2001:db8::1", "0010"),
+    ("ipv6.src == 2001:db8::/32", "0010"),
+    ("ipv6.src == 2001:db9::/32", "0000"),
+    // A protocol's octets: slices, length.
+    ("ip[0] == 04", "1101"),
+    ("len(esp) == 2", "0100"),
+    ("esp[0:1] == 00", "0100"),
     // Other protocols.
     ("esp.spi == 4096", "0100"),
     ("esp.spi == 0x1000 && ip.ttl == 1", "0100"),

@@ -270,7 +270,7 @@ fn visit_field(fr: &FieldRef, d: &Dissection, frame: &[u8], f: &mut Visitor<'_>)
         }
     }
     for fl in &d.fields {
-        if !fr.names.iter().any(|n| *n == fl.name) {
+        if !fr.names.contains(&fl.name) {
             continue;
         }
         let v = match &fl.value {

@@ -770,10 +770,11 @@ fn word<'r>(raw: &'r Raw<'_>) -> Option<&'r str> {
 fn looks_like_name(raw: &Raw<'_>) -> bool {
     let Some(w) = word(raw) else { return false };
     let mut chars = w.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && !w.contains([':', '/'])
-        && !matches!(w.to_ascii_lowercase().as_str(), "true" | "false")
-        && !(w.len() % 2 == 0 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+    let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let is_literal = w.contains([':', '/'])
+        || matches!(w.to_ascii_lowercase().as_str(), "true" | "false")
+        || (w.len() % 2 != 1 && w.bytes().all(|b| b.is_ascii_hexdigit()));
+    starts_with_letter && !is_literal
 }
 
 fn text_of(raw: &Raw<'_>) -> Option<String> {
@@ -847,7 +848,7 @@ pub(crate) fn parse_hex_bytes(w: &str) -> Option<Vec<u8>> {
         return None;
     }
     let hex_pairs = |g: &str| -> Option<Vec<u8>> {
-        if g.is_empty() || g.len() % 2 != 0 {
+        if g.is_empty() || g.len() % 2 == 1 {
             return None;
         }
         hex::decode(g).ok()
