@@ -612,7 +612,6 @@ pub const FIELDS: &[FieldDef] = &[
     FieldDef::new("l2tp.avp.cause_msg", Uint, "Q.931 Cause Msg"),
     FieldDef::new("l2tp.avp.advisory_msg", Text, "Q.931 Advisory Msg"),
     FieldDef::new("l2tp.avp.chap_challenge_response", Bytes, "Challenge Response"),
-    FieldDef::new("l2tp.avp.challenge_response.valid", Bool, "Challenge Response verifies with the secret and the peer's Challenge"),
     FieldDef::new("l2tp.avp.assigned_session_id", Uint, "Assigned Session ID"),
     FieldDef::new("l2tp.avp.call_serial_number", Uint, "Call Serial Number"),
     FieldDef::new("l2tp.avp.minimum_bps", Uint, "Minimum BPS"),

@@ -39,6 +39,8 @@ pub const CONTROL_UI: u8 = 0x03;
 pub struct HeaderView {
     /// Address and Control, when present (0..2).
     pub address_control: Option<Range<usize>>,
+    /// The Control octet, when present.
+    pub control: Option<u8>,
     /// The protocol field (1 or 2 octets).
     pub protocol_range: Range<usize>,
     /// The protocol.
@@ -48,7 +50,12 @@ pub struct HeaderView {
 impl HeaderView {
     /// Reads the header of `buf` (offsets relative to `buf`).
     pub fn new(buf: &[u8]) -> Result<Self, DecodeError> {
-        let ac = buf.starts_with(&[ADDRESS_ALL_STATIONS, CONTROL_UI]);
+        // As Wireshark and tcpdump read it: a first octet 0xFF is the All-Stations address
+        // followed by Control (0x03 expected; another value draws a warning).
+        let ac = buf.first() == Some(&ADDRESS_ALL_STATIONS);
+        if ac && buf.len() < 2 {
+            return Err(DecodeError::truncated("ppp.control", 1, 1, 0).clause("RFC1662-3.1"));
+        }
         let at = if ac { 2 } else { 0 };
         let &p0 = buf
             .get(at)
@@ -61,7 +68,8 @@ impl HeaderView {
                 .ok_or_else(|| DecodeError::truncated("ppp.protocol", at, 2, 1).clause("RFC1661-2"))?;
             (PppProto(u16::from_be_bytes([p0, p1])), 2)
         };
-        Ok(Self { address_control: ac.then_some(0..2), protocol_range: at..at + n, protocol })
+        let control = if ac { buf.get(1).copied() } else { None };
+        Ok(Self { address_control: ac.then_some(0..2), control, protocol_range: at..at + n, protocol })
     }
 
     /// Where the information field starts.
@@ -72,6 +80,9 @@ impl HeaderView {
     /// RFC 1661 §2: a two-octet protocol's low octet is odd (warning otherwise).
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut d = Vec::new();
+        if let Some(c) = self.control.filter(|&c| c != CONTROL_UI) {
+            d.push(Diagnostic::warning("ppp.control", 1, "RFC1662-3.1", format!("control {c:#04x}, expected 0x03")));
+        }
         if self.protocol_range.len() == 2 && self.protocol.0 & 1 == 0 {
             d.push(Diagnostic::warning("ppp.protocol", self.protocol_range.start, "RFC1661-2", format!("protocol {:#06x} is even", self.protocol.0)));
         }
@@ -115,8 +126,9 @@ pub enum Payload {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Frame {
-    /// Address/Control (FF 03) present.
-    pub address_control: bool,
+    /// The Control octet when Address (0xFF) and Control are present (0x03 normally);
+    /// `None` when they are compressed away (ACFC).
+    pub address_control: Option<u8>,
     /// Protocol sent in one octet (PFC).
     pub protocol_compressed: bool,
     /// The protocol.
@@ -151,7 +163,7 @@ impl Frame {
         let at = h.payload_start();
         let payload = parse_payload(h.protocol, buf.get(at..).unwrap_or_default(), at, opts)?;
         Ok(Frame {
-            address_control: h.address_control.is_some(),
+            address_control: h.control,
             protocol_compressed: h.protocol_range.len() == 1,
             protocol: h.protocol,
             payload,
@@ -160,8 +172,10 @@ impl Frame {
 
     /// Appends the frame.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        if self.address_control {
-            out.extend_from_slice(&[ADDRESS_ALL_STATIONS, CONTROL_UI]);
+        if let Some(c) = self.address_control {
+            out.extend_from_slice(&[ADDRESS_ALL_STATIONS, c]);
+        } else if self.protocol_compressed && self.protocol.0 == u16::from(ADDRESS_ALL_STATIONS) {
+            return Err(EncodeError::new("ppp.protocol", "a compressed protocol 0xFF would read back as the address"));
         }
         if self.protocol_compressed {
             let p = crate::emit::to_u8(usize::from(self.protocol.0), "ppp.protocol")?;
@@ -298,7 +312,7 @@ mod tests {
     #[test]
     fn rfc1662_3_1_address_control_and_protocol() {
         let f = Frame::parse(&LCP_FRAME).unwrap();
-        assert!(f.address_control && !f.protocol_compressed);
+        assert!(f.address_control == Some(CONTROL_UI) && !f.protocol_compressed);
         assert_eq!(f.protocol, PppProto::LCP);
         let mut out = vec![];
         f.emit(&mut out).unwrap();
@@ -310,7 +324,7 @@ mod tests {
         // ACFC + PFC: 0x21 then an IPv4 header start.
         let b = [0x21, 0x45, 0x00];
         let f = Frame::parse(&b).unwrap();
-        assert!(!f.address_control && f.protocol_compressed);
+        assert!(f.address_control.is_none() && f.protocol_compressed);
         assert_eq!(f.protocol, PppProto::IPV4);
         assert_eq!(f.payload, Payload::Other(vec![0x45, 0]));
         let mut out = vec![];
@@ -320,8 +334,7 @@ mod tests {
 
     #[test]
     fn rfc1661_2_truncation_sweep() {
-        for n in (0..LCP_FRAME.len()).filter(|&n| n != 1) {
-            // (A lone 0xFF is a valid compressed protocol field, so prefix 1 decodes.)
+        for n in 0..LCP_FRAME.len() {
             let e = Frame::parse(&LCP_FRAME[..n]).unwrap_err();
             assert!(matches!(e.kind, Kind::Truncated | Kind::BadLength), "prefix {n}: {e}");
         }
