@@ -528,7 +528,7 @@ impl<R: Read> CaptureReader<R> {
             self.interfaces.clear();
         }
         let total = self.u32_at(avail, 4) as usize;
-        if total < 12 || total % 4 != 0 {
+        if total < 12 || total & 3 != 0 {
             return Err(CaptureError::Malformed {
                 offset: self.offset(),
                 message: format!("block length {total}"),

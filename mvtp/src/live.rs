@@ -13,6 +13,7 @@ mod imp {
     pub struct Live {
         cap: pcap::Capture<pcap::Active>,
         linktype: LinkType,
+        buf: Vec<u8>,
     }
 
     /// Opens `iface` (promiscuous, 256 KiB snaplen, immediate mode) with an optional BPF filter.
@@ -30,33 +31,28 @@ mod imp {
             cap.filter(f, true).map_err(|e| format!("capture filter {f:?}: {e}"))?;
         }
         let linktype = LinkType(u16::try_from(cap.get_datalink().0).unwrap_or(u16::MAX));
-        Ok(Live { cap, linktype })
+        Ok(Live { cap, linktype, buf: Vec::new() })
     }
 
     impl Live {
         /// The next packet; `None` when the capture ends.
         pub fn next(&mut self) -> Result<Option<Packet<'_>>, String> {
-            loop {
+            // Copied into a reused buffer: a borrow returned from inside the retry loop
+            // would outlive the loop's other iterations (NLL problem case #3).
+            let (ts, orig_len) = loop {
                 match self.cap.next_packet() {
                     Ok(p) => {
-                        let ts = Timestamp {
-                            secs: p.header.ts.tv_sec as i64,
-                            nanos: (p.header.ts.tv_usec as u32).saturating_mul(1000),
-                        };
-                        return Ok(Some(Packet {
-                            ts,
-                            linktype: self.linktype,
-                            interface: 0,
-                            orig_len: p.header.len,
-                            data: p.data,
-                            comment: None,
-                        }));
+                        let ts = Timestamp { secs: p.header.ts.tv_sec as i64, nanos: (p.header.ts.tv_usec as u32).saturating_mul(1000) };
+                        self.buf.clear();
+                        self.buf.extend_from_slice(p.data);
+                        break (ts, p.header.len);
                     }
                     Err(pcap::Error::TimeoutExpired) => continue,
                     Err(pcap::Error::NoMorePackets) => return Ok(None),
                     Err(e) => return Err(e.to_string()),
                 }
-            }
+            };
+            Ok(Some(Packet { ts, linktype: self.linktype, interface: 0, orig_len, data: &self.buf, comment: None }))
         }
     }
 

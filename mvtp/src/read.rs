@@ -16,6 +16,7 @@ use dissector::output::{
 };
 use dissector::output::{Colors, Health, PacketView, Printer, TimeFormat};
 use dissector::{Config, Dissector, Keys, Proto};
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -116,12 +117,15 @@ pub fn run(a: ReadArgs) -> ExitCode {
     if a.list_interfaces {
         return match live::list() {
             Ok(list) => {
+                let mut text = String::new();
                 for (i, (name, desc)) in list.iter().enumerate() {
-                    match desc {
-                        Some(d) => println!("{}. {name} ({d})", i + 1),
-                        None => println!("{}. {name}", i + 1),
-                    }
+                    let _ = match desc {
+                        Some(d) => writeln!(text, "{}. {name} ({d})", i + 1),
+                        None => writeln!(text, "{}. {name}", i + 1),
+                    };
                 }
+                // A closed pipe (`| head`) ends quietly.
+                let _ = io::stdout().lock().write_all(text.as_bytes());
                 ExitCode::SUCCESS
             }
             Err(e) => usage!("{e}"),
@@ -291,13 +295,14 @@ pub fn run(a: ReadArgs) -> ExitCode {
                 chain.push(Box::new(HexPrinter));
             }
             if chain.len() == 1 {
-                chain.pop().map_or_else(|| Box::new(HexPrinter) as Box<dyn Printer>, |p| p)
+                chain.remove(0)
             } else {
                 Box::new(output::Chain(chain))
             }
         }
     };
-    let line_buffered = a.line_buffered || a.follow;
+    // Following a file or a live interface: show each packet as it comes.
+    let line_buffered = a.line_buffered || a.follow || a.interface.is_some();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
     let mut text = String::with_capacity(16 << 10);
@@ -429,19 +434,21 @@ pub fn run(a: ReadArgs) -> ExitCode {
             None => c.esp_decrypted,
         };
         if decrypted == 0 {
-            let seen = spi
-                .and_then(|s| c.esp_spis.iter().find(|(x, _, _)| *x == s))
-                .map_or(0, |e| e.1);
-            match spi {
-                Some(s) => problems.push(format!(
-                    "ESP key for SPI 0x{s:08x} decrypted nothing ({seen} packet(s) with that SPI)"
-                )),
-                None => problems.push(format!(
-                    "wildcard ESP key decrypted nothing ({} ESP packet(s))",
-                    c.esp_packets
-                )),
+            let seen = match spi {
+                Some(s) => c.esp_spis.iter().find(|(x, _, _)| x == s).map_or(0, |e| e.1),
+                None => c.esp_packets,
+            };
+            let what = match spi {
+                Some(s) => format!("ESP key for SPI 0x{s:08x}"),
+                None => "wildcard ESP key".to_string(),
+            };
+            if seen > 0 {
+                // Packets it was meant for, and none decrypted: the key is wrong.
+                problems.push(format!("{what} decrypted none of the {seen} ESP packet(s) it applies to"));
+                status = status.max(EXIT_ACTION);
+            } else {
+                problems.push(format!("{what} matched no packet (no ESP packet with that SPI)"));
             }
-            status = status.max(EXIT_ACTION);
         }
     }
     if c.not_written.total() > 0 {

@@ -187,6 +187,7 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
         }
     }
     if own_ip.is_none()
+        && !matches!(proto, "eth" | "ip" | "ipv6")
         && !tunnels
             .iter()
             .any(|&t| enclosing_ip(d, t).is_some() || matches!(d.layers[t].proto, "ip" | "ipv6"))
