@@ -210,6 +210,53 @@ pub fn null(cx: &mut Cx, data: &[u8], at: Range<usize>, network_order: bool) -> 
     }
 }
 
+/// Post-pass: Ethernet II padding (IEEE 802.3 §3.2.7). An Ethernet II header hands the rest
+/// of the frame on; once the layers inside have said where they end (IPv4 Total Length, MVTP
+/// PDU Length…), the octets after the last of them are the frame's padding, shown as
+/// `eth.padding` in the Ethernet layer as Wireshark does.
+pub fn padding(out: &mut crate::model::Dissection) {
+    use crate::model::{BufferId, Field};
+    let Some(i) = out.layers.iter().position(|l| l.proto == "eth" && l.buffer == BufferId::Frame) else {
+        return;
+    };
+    let Some(eth) = out.layers.get(i) else { return };
+    let (eth_end, fields) = (eth.range.end, eth.fields.clone());
+    let dix = out
+        .fields
+        .get(fields.start as usize..fields.end as usize)
+        .is_some_and(|f| f.iter().any(|f| f.name == "eth.type"));
+    if !dix {
+        return;
+    }
+    // Tags pass the whole rest on; the layers that bound themselves decide.
+    let inner = out.layers.iter().skip(i + 1).filter(|l| l.buffer == BufferId::Frame && l.proto != "vlan");
+    let Some(end) = inner.map(|l| l.range.end).max() else { return };
+    if end >= eth_end || out.stopped.is_some() {
+        return;
+    }
+    let at = fields.end as usize;
+    if at > out.fields.len() {
+        return;
+    }
+    out.fields.insert(
+        at,
+        Field {
+            name: "eth.padding",
+            buffer: BufferId::Frame,
+            range: end..eth_end,
+            value: Value::Bytes,
+            depth: 0,
+        },
+    );
+    if let Some(l) = out.layers.get_mut(i) {
+        l.fields.end += 1;
+    }
+    for l in out.layers.iter_mut().skip(i + 1) {
+        l.fields.start += 1;
+        l.fields.end += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::engine::Dissector;
@@ -303,52 +350,5 @@ mod tests {
         let d = run_link(LinkType::NULL, &n);
         assert_eq!(vals(&d, &n, "null.family"), ["2"]);
         assert!(d.has_proto("udp"));
-    }
-}
-
-/// Post-pass: Ethernet II padding (IEEE 802.3 §3.2.7). An Ethernet II header hands the rest
-/// of the frame on; once the layers inside have said where they end (IPv4 Total Length, MVTP
-/// PDU Length…), the octets after the last of them are the frame's padding, shown as
-/// `eth.padding` in the Ethernet layer as Wireshark does.
-pub fn padding(out: &mut crate::model::Dissection) {
-    use crate::model::{BufferId, Field};
-    let Some(i) = out.layers.iter().position(|l| l.proto == "eth" && l.buffer == BufferId::Frame) else {
-        return;
-    };
-    let Some(eth) = out.layers.get(i) else { return };
-    let (eth_end, fields) = (eth.range.end, eth.fields.clone());
-    let dix = out
-        .fields
-        .get(fields.start as usize..fields.end as usize)
-        .is_some_and(|f| f.iter().any(|f| f.name == "eth.type"));
-    if !dix {
-        return;
-    }
-    // Tags pass the whole rest on; the layers that bound themselves decide.
-    let inner = out.layers.iter().skip(i + 1).filter(|l| l.buffer == BufferId::Frame && l.proto != "vlan");
-    let Some(end) = inner.map(|l| l.range.end).max() else { return };
-    if end >= eth_end || out.stopped.is_some() {
-        return;
-    }
-    let at = fields.end as usize;
-    if at > out.fields.len() {
-        return;
-    }
-    out.fields.insert(
-        at,
-        Field {
-            name: "eth.padding",
-            buffer: BufferId::Frame,
-            range: end..eth_end,
-            value: Value::Bytes,
-            depth: 0,
-        },
-    );
-    if let Some(l) = out.layers.get_mut(i) {
-        l.fields.end += 1;
-    }
-    for l in out.layers.iter_mut().skip(i + 1) {
-        l.fields.start += 1;
-        l.fields.end += 1;
     }
 }
