@@ -321,6 +321,14 @@ const VALID: &[(&str, &str)] = &[
     ("data.len >= 15 and data", "0010"),
     ("frame contains \"GET\"", "0010"),
     ("udp contains \"hello\"", "1000"),
+    // The layer operator: occurrences in the n-th layer of the field's protocol.
+    ("ip.src#2 == 172.16.0.5", "1000"),
+    ("ip.src#1 == 172.16.0.5", "0000"),
+    ("ip.ttl#1 == 64", "1001"),
+    ("ip#2", "1000"),
+    ("ip#2 && !ip#3", "1000"),
+    ("count(ip.src#2) == 1", "1000"),
+    ("len(ip#2) < len(ip#1)", "1000"),
     // IPv6 addresses and networks.
     ("ipv6", "0010"),
     ("ipv6.src == 2001:db8::1", "0010"),
@@ -389,6 +397,8 @@ const INVALID: &[(&str, usize, &str, Option<&str>)] = &[
     ("len(nosuch.field) == 1", 4, "neither a field", None),
     ("ip.src == eth.src", 10, "cannot compare", None),
     ("ip.src[0:2", 10, "unexpected end", None),
+    ("ip.src#0 == 10.0.0.1", 7, "layer number", None),
+    ("ip.src# == 10.0.0.1", 8, "layer number", None),
 ];
 
 fn frames() -> [(Dissection, Vec<u8>); 4] {
@@ -491,4 +501,125 @@ fn issue_7_a_compiled_filter_is_reusable_across_frames() {
         let got: Vec<bool> = frames.iter().map(|(d, fr)| f.matches(d, fr)).collect();
         assert_eq!(got, [true, true, false, false]);
     }
+}
+
+#[test]
+fn issue_7_nesting_is_bounded_and_long_chains_are_flat() {
+    let deep = format!("{}ip{}", "(".repeat(65), ")".repeat(65));
+    assert!(Filter::compile(&format!("{}ip{}", "(".repeat(64), ")".repeat(64))).is_ok());
+    let e = Filter::compile(&deep).unwrap_err();
+    assert!(e.message.contains("nesting"), "{e}");
+    let nots = format!("{}ip", "!".repeat(100_000));
+    assert!(Filter::compile(&nots).is_err());
+    // 20 000 terms joined by && and || compile and evaluate without deep recursion.
+    let chain = vec!["ip.ttl == 64"; 20_000].join(" && ");
+    let f = Filter::compile(&chain).unwrap();
+    let (d, fr) = frame_d();
+    assert!(f.matches(&d, &fr));
+    let chain = vec!["ip.ttl == 3"; 20_000].join(" || ") + " || ip";
+    assert!(Filter::compile(&chain).unwrap().matches(&d, &fr));
+}
+
+#[test]
+fn issue_7_arbitrary_input_never_panics() {
+    const PIECES: &[&str] = &[
+        "ip.src",
+        "ip",
+        "eth.src",
+        "mvtp.msg",
+        "data.data",
+        "mvtp.avp.type",
+        "==",
+        "!=",
+        "~=",
+        "===",
+        "<",
+        ">=",
+        "(",
+        ")",
+        "!",
+        "not",
+        "&&",
+        "||",
+        "^^",
+        "and",
+        "{",
+        "}",
+        "..",
+        ",",
+        "\"",
+        "'",
+        "[",
+        "]",
+        ":",
+        "-",
+        "#",
+        "&",
+        "0x",
+        "1",
+        "-1",
+        "0",
+        "255",
+        "99999999999999999999999",
+        "10.0.0.0/8",
+        "aa:bb",
+        "00:21:6a:01:02:03",
+        "contains",
+        "matches",
+        "in",
+        "len(",
+        "count(",
+        "~",
+        "\\",
+        "é",
+        "\"a\\x4",
+        "(?i)",
+        "[0:3]",
+        "[-1]",
+        "[1-2,4:]",
+        "#2",
+        " ",
+        "true",
+        "2001:db8::/32",
+        "=",
+        "|",
+        "$",
+        "\u{0}",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let frames = frames();
+    let mut compiled = 0;
+    for _ in 0..20_000 {
+        let n = 1 + next() % 10;
+        let mut s = String::new();
+        for _ in 0..n {
+            s.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            if next() % 2 == 0 {
+                s.push(' ');
+            }
+        }
+        match Filter::compile_with(&s, FAKE) {
+            Ok(f) => {
+                compiled += 1;
+                for (d, fr) in &frames {
+                    let _ = f.matches(d, fr);
+                }
+            }
+            Err(e) => {
+                assert!(
+                    e.pos <= s.len() && s.is_char_boundary(e.pos),
+                    "{s:?}: position {} out of range",
+                    e.pos
+                );
+                let _ = e.to_string();
+            }
+        }
+    }
+    assert!(compiled > 100, "only {compiled} random expressions compiled");
 }

@@ -34,9 +34,9 @@ type Visitor<'f> = dyn FnMut(V<'_>) -> bool + 'f;
 
 pub(crate) fn eval(n: &Node, d: &Dissection, frame: &[u8]) -> bool {
     match n {
-        Node::And(a, b) => eval(a, d, frame) && eval(b, d, frame),
-        Node::Or(a, b) => eval(a, d, frame) || eval(b, d, frame),
-        Node::Xor(a, b) => eval(a, d, frame) != eval(b, d, frame),
+        Node::And(v) => v.iter().all(|n| eval(n, d, frame)),
+        Node::Or(v) => v.iter().any(|n| eval(n, d, frame)),
+        Node::Xor(v) => v.iter().fold(false, |acc, n| acc != eval(n, d, frame)),
         Node::Not(a) => !eval(a, d, frame),
         Node::Exists(f) => visit_field(f, d, frame, &mut |_| true).seen,
         Node::NonZero(op) => any(op, d, frame, &mut |v| matches!(v, V::Int(x) if x != 0)),
@@ -182,7 +182,7 @@ fn visit(op: &Operand, d: &Dissection, frame: &[u8], f: &mut Visitor<'_>) -> Vis
                     f: fr,
                     slice: None,
                     mask: None,
-                } => visit_lengths(fr, d, &mut |n| emit(n, f)),
+                } if fr.layer.is_none() => visit_lengths(fr, d, &mut |n| emit(n, f)),
                 other => {
                     visit(other, d, frame, &mut |v| {
                         let mut buf = [0u8; 16];
@@ -247,7 +247,10 @@ fn visit_field(fr: &FieldRef, d: &Dissection, frame: &[u8], f: &mut Visitor<'_>)
     let mut seen = false;
     if fr.ty == FieldType::Protocol {
         for name in fr.names {
-            for l in d.layers.iter().filter(|l| l.proto == *name) {
+            for (i, l) in d.layers.iter().filter(|l| l.proto == *name).enumerate() {
+                if fr.layer.is_some_and(|n| n as usize != i + 1) {
+                    continue;
+                }
                 seen = true;
                 let b = d
                     .buffer(frame, l.buffer)
@@ -269,30 +272,57 @@ fn visit_field(fr: &FieldRef, d: &Dissection, frame: &[u8], f: &mut Visitor<'_>)
             return Visit { seen, stopped: false };
         }
     }
+    if let Some(want) = fr.layer {
+        // `name#n`: walk layer by layer, numbering the layers of each field's protocol.
+        for (li, l) in d.layers.iter().enumerate() {
+            let fields = d
+                .fields
+                .get(l.fields.start as usize..l.fields.end as usize)
+                .unwrap_or(&[]);
+            for fl in fields.iter().filter(|fl| fr.names.contains(&fl.name)) {
+                let proto = fl.name.split('.').next().unwrap_or("");
+                let nth = d.layers.iter().take(li + 1).filter(|x| x.proto == proto).count();
+                if nth != want as usize {
+                    continue;
+                }
+                let Some(v) = value_of(d, frame, fl) else { continue };
+                seen = true;
+                if f(v) {
+                    return Visit { seen, stopped: true };
+                }
+            }
+        }
+        return Visit { seen, stopped: false };
+    }
     for fl in &d.fields {
         if !fr.names.contains(&fl.name) {
             continue;
         }
-        let v = match &fl.value {
-            Value::Empty => continue,
-            Value::None => V::NoValue,
-            Value::U64(x) => V::Int(i128::from(*x)),
-            Value::I64(x) => V::Int(i128::from(*x)),
-            Value::Bool(b) => V::Int(i128::from(*b)),
-            Value::Ipv4(a) => V::Ipv4(u32::from_be_bytes(*a)),
-            Value::Ipv6(a) => V::Ipv6(u128::from_be_bytes(*a)),
-            Value::Mac(m) => V::Mac(*m),
-            Value::Bytes => V::Bytes(d.field_bytes(frame, fl)),
-            Value::Text => V::Text(d.field_bytes(frame, fl)),
-            Value::Str(s) => V::Text(s.as_bytes()),
-            Value::Owned(s) => V::Text(s.as_bytes()),
-        };
+        let Some(v) = value_of(d, frame, fl) else { continue };
         seen = true;
         if f(v) {
             return Visit { seen, stopped: true };
         }
     }
     Visit { seen, stopped: false }
+}
+
+/// A field's value; `None` for an empty-list marker.
+fn value_of<'a>(d: &'a Dissection, frame: &'a [u8], fl: &'a crate::model::Field) -> Option<V<'a>> {
+    Some(match &fl.value {
+        Value::Empty => return None,
+        Value::None => V::NoValue,
+        Value::U64(x) => V::Int(i128::from(*x)),
+        Value::I64(x) => V::Int(i128::from(*x)),
+        Value::Bool(b) => V::Int(i128::from(*b)),
+        Value::Ipv4(a) => V::Ipv4(u32::from_be_bytes(*a)),
+        Value::Ipv6(a) => V::Ipv6(u128::from_be_bytes(*a)),
+        Value::Mac(m) => V::Mac(*m),
+        Value::Bytes => V::Bytes(d.field_bytes(frame, fl)),
+        Value::Text => V::Text(d.field_bytes(frame, fl)),
+        Value::Str(s) => V::Text(s.as_bytes()),
+        Value::Owned(s) => V::Text(s.as_bytes()),
+    })
 }
 
 /// The octets of a value (addresses in network order); `None` for integers and labels.

@@ -42,6 +42,8 @@ pub enum Tok<'a> {
     RBracket,
     /// `,`
     Comma,
+    /// `#` (layer operator)
+    Hash,
     /// `..`
     DotDot,
     /// `&&` or `and`
@@ -159,6 +161,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>, FilterError> {
             b'[' => (Tok::LBracket, 1),
             b']' => (Tok::RBracket, 1),
             b',' => (Tok::Comma, 1),
+            b'#' => (Tok::Hash, 1),
             b'.' if at(1) == b'.' => (Tok::DotDot, 2),
             b'&' if at(1) == b'&' => (Tok::And, 2),
             b'&' => (Tok::BitAnd, 1),

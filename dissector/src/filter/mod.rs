@@ -147,6 +147,9 @@ pub(crate) struct FieldRef {
     pub names: &'static [&'static str],
     /// Their type.
     pub ty: FieldType,
+    /// Wireshark's layer operator `name#n`: only occurrences in the n-th layer (1-based) of
+    /// the field's protocol.
+    pub layer: Option<u32>,
 }
 
 /// The names a filter may use: the registry, the aliases, then `extra`.
@@ -161,6 +164,7 @@ impl Names {
                 written: def.name,
                 names: std::slice::from_ref(&def.name),
                 ty: def.ty,
+                layer: None,
             });
         }
         for (alias, members) in ALIASES {
@@ -170,6 +174,7 @@ impl Names {
                     written: alias,
                     names: members,
                     ty: first.ty,
+                    layer: None,
                 });
             }
         }
@@ -177,6 +182,7 @@ impl Names {
             written: def.name,
             names: std::slice::from_ref(&def.name),
             ty: def.ty,
+            layer: None,
         })
     }
 

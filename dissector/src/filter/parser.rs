@@ -23,9 +23,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// A compiled expression.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
-    Xor(Box<Node>, Box<Node>),
+    /// All hold (`&&` chains are flat).
+    And(Vec<Node>),
+    /// One holds.
+    Or(Vec<Node>),
+    /// An odd number hold.
+    Xor(Vec<Node>),
     Not(Box<Node>),
     /// The field or protocol is present.
     Exists(FieldRef),
@@ -41,9 +44,10 @@ impl Node {
     /// Calls `f` with every field reference in the tree.
     pub(crate) fn field_refs(&self, f: &mut dyn FnMut(&FieldRef)) {
         match self {
-            Node::And(a, b) | Node::Or(a, b) | Node::Xor(a, b) => {
-                a.field_refs(f);
-                b.field_refs(f);
+            Node::And(v) | Node::Or(v) | Node::Xor(v) => {
+                for n in v {
+                    n.field_refs(f);
+                }
             }
             Node::Not(a) => a.field_refs(f),
             Node::Exists(r) => f(r),
@@ -212,7 +216,11 @@ enum RawVal<'a> {
     Char(u8),
 }
 
+/// Deepest nesting of `!` and parentheses a filter may have.
+const MAX_NESTING: usize = 64;
+
 struct Parser<'a, 'n> {
+    depth: usize,
     src: &'a str,
     toks: Vec<Token<'a>>,
     i: usize,
@@ -222,7 +230,13 @@ struct Parser<'a, 'n> {
 /// Parses and compiles `src`.
 pub(crate) fn parse(src: &str, names: &Names) -> Result<Node, FilterError> {
     let toks = tokenize(src)?;
-    let mut p = Parser { src, toks, i: 0, names };
+    let mut p = Parser {
+        depth: 0,
+        src,
+        toks,
+        i: 0,
+        names,
+    };
     if p.peek().tok == Tok::Eof {
         return Err(p.err_at(0, 0, "empty filter expression"));
     }
@@ -275,46 +289,57 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn or(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.xor()?;
+        let mut v = vec![self.xor()?];
         while self.peek().tok == Tok::Or {
             self.bump();
-            l = Node::Or(Box::new(l), Box::new(self.xor()?));
+            v.push(self.xor()?);
         }
-        Ok(l)
+        Ok(if v.len() == 1 { v.remove(0) } else { Node::Or(v) })
     }
 
     fn xor(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.and()?;
+        let mut v = vec![self.and()?];
         while self.peek().tok == Tok::Xor {
             self.bump();
-            l = Node::Xor(Box::new(l), Box::new(self.and()?));
+            v.push(self.and()?);
         }
-        Ok(l)
+        Ok(if v.len() == 1 { v.remove(0) } else { Node::Xor(v) })
     }
 
     fn and(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.unary()?;
+        let mut v = vec![self.unary()?];
         while self.peek().tok == Tok::And {
             self.bump();
-            l = Node::And(Box::new(l), Box::new(self.unary()?));
+            v.push(self.unary()?);
         }
-        Ok(l)
+        Ok(if v.len() == 1 { v.remove(0) } else { Node::And(v) })
     }
 
     fn unary(&mut self) -> Result<Node, FilterError> {
-        match self.peek().tok {
+        // Chains of && / || are flat lists, so only "!" and parentheses nest: bounding them
+        // bounds the recursion of parsing, evaluation and drop.
+        let t = self.peek().clone();
+        if matches!(t.tok, Tok::Not | Tok::LParen) {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(self.err_at(t.pos, t.len, format!("nesting deeper than {MAX_NESTING} levels")));
+            }
+        }
+        let n = match t.tok {
             Tok::Not => {
                 self.bump();
-                Ok(Node::Not(Box::new(self.unary()?)))
+                Node::Not(Box::new(self.unary()?))
             }
             Tok::LParen => {
                 self.bump();
                 let n = self.or()?;
                 self.expect(Tok::RParen)?;
-                Ok(n)
+                n
             }
-            _ => self.relation(),
-        }
+            _ => return self.relation(),
+        };
+        self.depth -= 1;
+        Ok(n)
     }
 
     fn relation(&mut self) -> Result<Node, FilterError> {
@@ -601,7 +626,17 @@ impl<'a> Parser<'a, '_> {
     }
 
     /// A field name already consumed, then optional slice and mask.
-    fn field_term(&mut self, f: FieldRef, pos: usize) -> Result<Term<'a>, FilterError> {
+    fn field_term(&mut self, mut f: FieldRef, pos: usize) -> Result<Term<'a>, FilterError> {
+        if self.peek().tok == Tok::Hash {
+            self.bump();
+            let t = self.bump();
+            let n = match t.tok {
+                Tok::Word(w) => w.parse::<u32>().ok().filter(|n| *n >= 1),
+                _ => None,
+            };
+            f.layer =
+                Some(n.ok_or_else(|| self.err_at(t.pos, t.len, "the layer operator # needs a layer number from 1"))?);
+        }
         let mut slice = None;
         if self.peek().tok == Tok::LBracket {
             let open = self.bump();
