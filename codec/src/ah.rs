@@ -76,7 +76,9 @@ impl<'a> AhView<'a> {
             )
             .clause("RFC4302-2.2"));
         }
-        let hdr = b.get(..len).ok_or_else(|| DecodeError::truncated("ah.length", field::PAYLOAD_LEN, len, b.len()).clause("RFC4302-2.2"))?;
+        let hdr = b
+            .get(..len)
+            .ok_or_else(|| DecodeError::truncated("ah.length", field::PAYLOAD_LEN, len, b.len()).clause("RFC4302-2.2"))?;
         Ok(Self { hdr })
     }
 
@@ -134,7 +136,7 @@ impl Ah {
     /// Appends the header; Payload Len is computed.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let len = self.buffer_len();
-        if len % 4 != 0 {
+        if !len.is_multiple_of(4) {
             return Err(EncodeError::new("ah.icv", format!("ICV of {} octets is not a multiple of 4", self.icv.len())));
         }
         let plen = u8::try_from(len / 4 - 2).map_err(|_| EncodeError::new("ah.length", format!("header of {len} octets")))?;

@@ -87,9 +87,17 @@ impl<'a> IkeView<'a> {
         }
         let len = be_u32(b, field::LENGTH.start).unwrap_or(0) as usize;
         if len < HEADER_LEN {
-            return Err(DecodeError::new(Kind::BadLength, "isakmp.length", field::LENGTH.start, format!("length {len} is below the {HEADER_LEN}-octet header")).clause("RFC7296-3.1"));
+            return Err(DecodeError::new(
+                Kind::BadLength,
+                "isakmp.length",
+                field::LENGTH.start,
+                format!("length {len} is below the {HEADER_LEN}-octet header"),
+            )
+            .clause("RFC7296-3.1"));
         }
-        let msg = b.get(..len).ok_or_else(|| DecodeError::truncated("isakmp.length", field::LENGTH.start, len, b.len()).clause("RFC7296-3.1"))?;
+        let msg = b
+            .get(..len)
+            .ok_or_else(|| DecodeError::truncated("isakmp.length", field::LENGTH.start, len, b.len()).clause("RFC7296-3.1"))?;
         Ok(Self { msg })
     }
 
@@ -191,7 +199,15 @@ impl Ike {
 
 impl fmt::Display for Ike {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IKEv{} exchange {} msgid {} ispi {:016x} rspi {:016x}", self.version >> 4, self.exchange_type, self.message_id, self.ispi, self.rspi)
+        write!(
+            f,
+            "IKEv{} exchange {} msgid {} ispi {:016x} rspi {:016x}",
+            self.version >> 4,
+            self.exchange_type,
+            self.message_id,
+            self.ispi,
+            self.rspi
+        )
     }
 }
 
@@ -215,7 +231,10 @@ mod tests {
     #[test]
     fn rfc7296_3_1_header() {
         let v = IkeView::new(&INIT).unwrap();
-        assert_eq!((v.ispi(), v.rspi(), v.next_payload(), v.version(), v.exchange_type(), v.flags()), (0x0102030405060708, 0, 33, 0x20, 34, FLAG_I));
+        assert_eq!(
+            (v.ispi(), v.rspi(), v.next_payload(), v.version(), v.exchange_type(), v.flags()),
+            (0x0102030405060708, 0, 33, 0x20, 34, FLAG_I)
+        );
         let r = Ike::parse(&INIT).unwrap();
         let mut out = vec![];
         r.emit(&mut out).unwrap();

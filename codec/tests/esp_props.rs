@@ -76,9 +76,8 @@ proptest! {
         let mut pkt = esp::encrypt(&s, 9, 1, 4, &payload, &iv, None).unwrap();
         let i = at.index(pkt.len());
         pkt[i] ^= 1 << bit;
-        match esp::decrypt(&s, &pkt) {
-            Ok(d) => prop_assert_eq!(d.icv_status, IcvStatus::Bad),
-            Err(_) => {}
+        if let Ok(d) = esp::decrypt(&s, &pkt) {
+            prop_assert_eq!(d.icv_status, IcvStatus::Bad);
         }
     }
 

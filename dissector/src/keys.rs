@@ -189,7 +189,10 @@ mod tests {
         .unwrap();
         assert_eq!(k.esp.len(), 2);
         assert_eq!((k.esp.sas[0].encryption.clone(), k.esp.sas[0].auth.clone()), (Encryption::Null, Integrity::HmacSha1_96));
-        assert_eq!((k.esp.sas[1].spi, k.esp.sas[1].encryption.clone(), k.esp.sas[1].auth.clone()), (Some(16), Encryption::AesCbc, Integrity::None));
+        assert_eq!(
+            (k.esp.sas[1].spi, k.esp.sas[1].encryption.clone(), k.esp.sas[1].auth.clone()),
+            (Some(16), Encryption::AesCbc, Integrity::None)
+        );
         // aes128-cbc with a 32-octet key is refused with the SPI in the message.
         let e = Keys::from_json(r#"{"esp":[{"spi":1,"encryption":"aes128-cbc","enc_key_hex":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}]}"#).unwrap_err();
         assert!(e.contains("0x1"), "{e}");

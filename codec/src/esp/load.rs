@@ -198,8 +198,7 @@ pub fn wireshark_esp_sa(text: &str) -> Result<Vec<Sa>, String> {
         };
         let enc = ws_enc_name(enc);
         let auth = ws_auth_name(auth);
-        let sa = Sa::from_names(spi, dst, &enc, ws_key(ekey).map_err(err)?, &auth, ws_key(akey).map_err(err)?)
-            .map_err(err)?;
+        let sa = Sa::from_names(spi, dst, &enc, ws_key(ekey).map_err(err)?, &auth, ws_key(akey).map_err(err)?).map_err(err)?;
         out.push(sa);
     }
     Ok(out)
@@ -351,10 +350,16 @@ mod tests {
 
     #[test]
     fn tcpdump_optional_auth_key_picks_the_mac() {
-        let v = sas(tcpdump("0x10@1.2.3.4 aes128-cbc-hmac96:0x00112233445566778899aabbccddeeff:0x0102030405060708090a0b0c0d0e0f1011121314").unwrap());
+        let v = sas(tcpdump(
+            "0x10@1.2.3.4 aes128-cbc-hmac96:0x00112233445566778899aabbccddeeff:0x0102030405060708090a0b0c0d0e0f1011121314",
+        )
+        .unwrap());
         assert_eq!(v[0].auth, Integrity::HmacSha1_96);
         assert_eq!(v[0].auth_key.len(), 20);
-        let v = sas(tcpdump("0x10@1.2.3.4 3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758:0x00112233445566778899aabbccddeeff").unwrap());
+        let v = sas(tcpdump(
+            "0x10@1.2.3.4 3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758:0x00112233445566778899aabbccddeeff",
+        )
+        .unwrap());
         assert_eq!(v[0].auth, Integrity::HmacMd5_96);
     }
 
@@ -363,7 +368,7 @@ mod tests {
         assert!(tcpdump("0x10@nowhere 3des-cbc:0x00").unwrap_err().contains("line 1"));
         assert!(tcpdump("ok:0x\n0x10@1.2.3.4 aes128-cbc:0x0011").unwrap_err().contains("line 2"));
         assert!(tcpdump("3des-cbc").is_err()); // no key
-        // Unknown ciphers load (decryption will say "unknown algorithm").
+                                               // Unknown ciphers load (decryption will say "unknown algorithm").
         let v = sas(tcpdump("blowfish-cbc:0x00112233").unwrap());
         assert_eq!(v[0].encryption, Encryption::Unsupported("blowfish-cbc".into()));
     }
@@ -421,11 +426,17 @@ src 10.0.0.1 dst 10.0.0.3
 \"IPv4\",\"*\",\"10.0.*.*\",\"0x00000101\",\"2\",\"0123456789abcdef\",\"ANY 96 bit authentication [no checking]\",\"\"\n";
         let v = wireshark_esp_sa(t).unwrap();
         assert_eq!(v.len(), 3);
-        assert_eq!((v[0].spi, v[0].encryption.clone(), v[0].auth.clone()), (Some(0x1234_5678), Encryption::TripleDesCbc, Integrity::HmacSha1_96));
+        assert_eq!(
+            (v[0].spi, v[0].encryption.clone(), v[0].auth.clone()),
+            (Some(0x1234_5678), Encryption::TripleDesCbc, Integrity::HmacSha1_96)
+        );
         assert_eq!(v[0].auth_key, vec![1, 2]);
         assert!(v[1].is_wildcard() && v[1].dst.is_none());
         assert_eq!(v[1].encryption, Encryption::AesGcm { icv_len: 16 });
-        assert_eq!((v[2].dst, v[2].encryption.clone(), v[2].enc_key.clone()), (None, Encryption::AesCbc, b"0123456789abcdef".to_vec()));
+        assert_eq!(
+            (v[2].dst, v[2].encryption.clone(), v[2].enc_key.clone()),
+            (None, Encryption::AesCbc, b"0123456789abcdef".to_vec())
+        );
         assert_eq!(v[2].auth, Integrity::Unchecked(12));
         assert!(wireshark_esp_sa("\"IPv4\",\"a\"").unwrap_err().contains("8 fields"));
         assert!(wireshark_esp_sa("\"IPv4\",\"*\",\"*\",\"0x1\",\"1\",\"0x00\",\"0\",\"\"").is_err(), "3DES key of 1 octet");

@@ -301,7 +301,8 @@ impl SaTable {
         let mut order: Vec<usize> = (0..self.sas.len()).filter(|&i| self.sas[i].spi == Some(spi)).collect();
         order.retain(|&i| self.sas[i].matches(spi, dst));
         order.sort_by_key(|&i| self.sas[i].dst.is_none());
-        let wild: Vec<usize> = (0..self.sas.len()).filter(|&i| self.sas[i].is_wildcard() && self.sas[i].matches(spi, dst)).collect();
+        let wild: Vec<usize> =
+            (0..self.sas.len()).filter(|&i| self.sas[i].is_wildcard() && self.sas[i].matches(spi, dst)).collect();
         for (i, wildcard) in order.into_iter().map(|i| (i, false)).chain(wild.into_iter().map(|i| (i, true))) {
             let Some(sa) = self.sas.get(i) else { continue };
             match decrypt(sa, pkt) {
@@ -386,9 +387,7 @@ pub fn decrypt(sa: &Sa, pkt: &[u8]) -> Result<Decrypted, DecryptError> {
         Some(&[p, h]) => (p, h),
         _ => return Err(DecryptError::ShortPayload { need: min, have: pkt.len() }),
     };
-    let payload_len = n
-        .checked_sub(TRAILER_LEN + usize::from(pad_len))
-        .ok_or(DecryptError::BadPadding { pad_len })?;
+    let payload_len = n.checked_sub(TRAILER_LEN + usize::from(pad_len)).ok_or(DecryptError::BadPadding { pad_len })?;
     let pad = &plaintext[payload_len..n - TRAILER_LEN];
     if !pad.iter().enumerate().all(|(i, &b)| usize::from(b) == i + 1) {
         return Err(DecryptError::BadPadding { pad_len });
@@ -432,15 +431,16 @@ pub fn encrypt(
     }
     let block = enc.block_len();
     let align = pad_to.unwrap_or(block);
-    if align == 0 || align % block != 0 {
+    if align == 0 || !align.is_multiple_of(block) {
         return Err(EncodeError::new("esp.pad", format!("pad_to {align} is not a multiple of the block size {block}")));
     }
     let unpadded = payload.len() + TRAILER_LEN;
     let pad_len = unpadded.next_multiple_of(align) - unpadded;
-    let pad_u8 = u8::try_from(pad_len).map_err(|_| EncodeError::new("esp.pad_len", format!("{pad_len} octets of padding exceed 255")))?;
+    let pad_u8 =
+        u8::try_from(pad_len).map_err(|_| EncodeError::new("esp.pad_len", format!("{pad_len} octets of padding exceed 255")))?;
     let mut pt = Vec::with_capacity(unpadded + pad_len);
     pt.extend_from_slice(payload);
-    pt.extend((1..=pad_u8).map(|i| i));
+    pt.extend(1..=pad_u8);
     pt.push(pad_u8);
     pt.push(next_header);
     let mut out = Vec::with_capacity(HEADER_LEN + iv.len() + pt.len() + 32);
@@ -456,7 +456,8 @@ pub fn encrypt(
             out.extend_from_slice(&tag);
         }
         e => {
-            crypto::cbc_encrypt(e, &sa.enc_key, iv, &mut pt).map_err(|e| EncodeError::new("esp.encrypted_data", e.to_string()))?;
+            crypto::cbc_encrypt(e, &sa.enc_key, iv, &mut pt)
+                .map_err(|e| EncodeError::new("esp.encrypted_data", e.to_string()))?;
             out.extend_from_slice(&pt);
         }
     }
@@ -587,7 +588,7 @@ mod crypto {
     }
 
     /// Verifies the tag and decrypts in place (RFC 4106 §5: AAD = SPI ‖ sequence number).
-    pub fn gcm_open(key: &[u8], iv: &[u8], aad: &[u8], buf: &mut Vec<u8>, tag: &[u8]) -> Result<(), DecryptError> {
+    pub fn gcm_open(key: &[u8], iv: &[u8], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<(), DecryptError> {
         let (k, nonce) = split_key(key, iv)?;
         let n = GenericArray::from_slice(&nonce);
         match tag.len() {
@@ -602,7 +603,7 @@ mod crypto {
     }
 
     /// Encrypts in place and returns the tag of `tag_len` octets.
-    pub fn gcm_seal(key: &[u8], iv: &[u8], aad: &[u8], buf: &mut Vec<u8>, tag_len: usize) -> Result<Vec<u8>, DecryptError> {
+    pub fn gcm_seal(key: &[u8], iv: &[u8], aad: &[u8], buf: &mut [u8], tag_len: usize) -> Result<Vec<u8>, DecryptError> {
         let (k, nonce) = split_key(key, iv)?;
         let n = GenericArray::from_slice(&nonce);
         match tag_len {
@@ -632,10 +633,22 @@ mod tests {
     #[test]
     fn rfc3602_4_aes128_cbc_cases_1_2() {
         let mut b = b"Single block msg".to_vec();
-        crypto::cbc_encrypt(&Encryption::AesCbc, &h("06a9214036b8a15b512e03d534120006"), &h("3dafba429d9eb430b422da802c9fac41"), &mut b).unwrap();
+        crypto::cbc_encrypt(
+            &Encryption::AesCbc,
+            &h("06a9214036b8a15b512e03d534120006"),
+            &h("3dafba429d9eb430b422da802c9fac41"),
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(b, h("e353779c1079aeb82708942dbe77181a"));
         let mut c = h("d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1");
-        crypto::cbc_decrypt(&Encryption::AesCbc, &h("c286696d887c9aa0611bbb3e2025a45a"), &h("562e17996d093d28ddb3ba695a2e6f58"), &mut c).unwrap();
+        crypto::cbc_decrypt(
+            &Encryption::AesCbc,
+            &h("c286696d887c9aa0611bbb3e2025a45a"),
+            &h("562e17996d093d28ddb3ba695a2e6f58"),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c, (0u8..32).collect::<Vec<_>>());
     }
 

@@ -43,10 +43,18 @@ impl Encryption {
             | "tripledescbc" | "encr3des" => Encryption::TripleDesCbc,
             "aes" | "aescbc" | "cbcaes" | "aes128" | "aes128cbc" | "aes192" | "aes192cbc" | "aes256" | "aes256cbc"
             | "encraescbc" => Encryption::AesCbc,
-            "aesgcm" | "gcmaes" | "rfc4106gcmaes" | "aesgcm16" | "aes128gcm16" | "aes192gcm16" | "aes256gcm16"
-            | "aesgcmwith16octeticv" | "aes128gcm" | "aes192gcm" | "aes256gcm" | "encraesgcm16" => {
-                Encryption::AesGcm { icv_len: 16 }
-            }
+            "aesgcm"
+            | "gcmaes"
+            | "rfc4106gcmaes"
+            | "aesgcm16"
+            | "aes128gcm16"
+            | "aes192gcm16"
+            | "aes256gcm16"
+            | "aesgcmwith16octeticv"
+            | "aes128gcm"
+            | "aes192gcm"
+            | "aes256gcm"
+            | "encraesgcm16" => Encryption::AesGcm { icv_len: 16 },
             "aesgcm12" | "aes128gcm12" | "aes192gcm12" | "aes256gcm12" | "aesgcmwith12octeticv" | "encraesgcm12" => {
                 Encryption::AesGcm { icv_len: 12 }
             }
@@ -278,10 +286,11 @@ impl Sa {
 
     /// True when this SA applies to a packet with `spi` sent to `dst` (wildcards match all).
     pub fn matches(&self, spi: u32, dst: Option<IpAddr>) -> bool {
-        self.spi.is_none_or(|s| s == spi) && match (self.dst, dst) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        self.spi.is_none_or(|s| s == spi)
+            && match (self.dst, dst) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
     }
 
     /// True for a wildcard SA (no SPI).

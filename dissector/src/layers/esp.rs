@@ -50,7 +50,7 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                 cx.field("esp.sa", body.clone(), Value::Owned(name));
             }
             if !d.iv.is_empty() {
-                cx.field("esp.iv", shift(base, d.iv.clone()), Value::Bytes);
+                cx.field("esp.iv", span(base, d.iv.clone()), Value::Bytes);
             }
             // The engine stores the Next::Buffer below as the next derived buffer: the
             // trailer fields point into it by that id (nothing else adds a buffer between).
@@ -63,7 +63,7 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
             cx.field_in(next_id, "esp.pad_len", pad_end..pad_end + 1, Value::U64(u64::from(d.pad_len)));
             cx.field_in(next_id, "esp.protocol", pad_end + 1..n, Value::U64(u64::from(d.next_header)));
             if !d.icv.is_empty() {
-                let icv = shift(base, d.icv.clone());
+                let icv = span(base, d.icv.clone());
                 cx.field("esp.icv", icv.clone(), Value::Bytes);
                 if d.icv_status != IcvStatus::Unchecked {
                     cx.flag("esp.icv_good", icv.clone(), d.icv_status == IcvStatus::Good);
@@ -74,7 +74,13 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                 let off = d.icv.start;
                 cx.diag_at(
                     base,
-                    Diagnostic::error(Kind::AuthFailed, "esp.icv", off, "RFC4303-3.4.4", "ICV does not verify; payload shown as decrypted"),
+                    Diagnostic::error(
+                        Kind::AuthFailed,
+                        "esp.icv",
+                        off,
+                        "RFC4303-3.4.4",
+                        "ICV does not verify; payload shown as decrypted",
+                    ),
                 );
             }
             if d.next_header == esp::NEXT_HEADER_NONE {
@@ -91,7 +97,14 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
             }
             if f.no_sa() {
                 let detail = format!("no SA for SPI {:#010x}{}", v.spi(), dst.map(|a| format!(" to {a}")).unwrap_or_default());
-                let d = Diagnostic { severity: Severity::Info, kind: None, field: "esp.spi", offset: 0, clause: Some("RFC4303-3.4.2"), detail };
+                let d = Diagnostic {
+                    severity: Severity::Info,
+                    kind: None,
+                    field: "esp.spi",
+                    offset: 0,
+                    clause: Some("RFC4303-3.4.2"),
+                    detail,
+                };
                 cx.diag_at(base, d);
             }
             let truncated = cx.missing() > 0;
@@ -206,6 +219,77 @@ fn span(base: usize, r: Range<usize>) -> Range<usize> {
     base + r.start..base + r.end
 }
 
-fn shift(base: usize, r: Range<usize>) -> Range<usize> {
-    base + r.start..base + r.end
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Dissector, Proto};
+    use crate::keys::Keys;
+    use crate::model::{Dissection, Value};
+    use codec::esp::{self, Sa};
+
+    fn run(keys: Keys, proto: Proto, b: &[u8]) -> Dissection {
+        let mut d = Dissection::default();
+        Dissector::new(Default::default(), keys).dissect_as(proto, b, &mut d);
+        d
+    }
+
+    fn u(d: &Dissection, name: &str) -> Vec<u64> {
+        d.find(name).filter_map(|f| if let Value::U64(v) = f.value { Some(v) } else { None }).collect()
+    }
+
+    /// RFC 3948 §2.2/§2.3: the non-ESP marker leads to IKE, 0xFF is a NAT-keepalive.
+    #[test]
+    fn rfc3948_udp_4500_demultiplexing() {
+        let d = run(Keys::default(), Proto::UdpEsp, &[0xFF]);
+        assert_eq!(d.layers.iter().map(|l| l.proto).collect::<Vec<_>>(), ["udpencap"]);
+        assert_eq!(d.find("udpencap.nat_keepalive").count(), 1);
+        #[rustfmt::skip]
+        let ike = [
+            0, 0, 0, 0,                               // non-ESP marker
+            1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, // SPIs
+            0x21, 0x20, 0x22, 0x08,                   // SA, 2.0, IKE_SA_INIT, I
+            0, 0, 0, 0, 0, 0, 0, 28,                  // message ID, length
+        ];
+        let d = run(Keys::default(), Proto::UdpEsp, &ike);
+        assert_eq!(d.layers.iter().map(|l| l.proto).collect::<Vec<_>>(), ["udpencap", "isakmp"]);
+        assert_eq!(u(&d, "isakmp.exchangetype"), [34]);
+        assert_eq!(u(&d, "isakmp.version"), [0x20]);
+        assert_eq!(u(&d, "isakmp.length"), [28]);
+        assert!(d.stopped.is_none());
+        let d = run(Keys::default(), Proto::UdpEsp, &[0, 0, 0, 9, 0, 0, 0, 1, 0xAB]);
+        assert_eq!(u(&d, "esp.spi"), [9]);
+        assert_eq!(d.find("esp.encrypted_data").count(), 1);
+    }
+
+    /// RFC 4302 §2: AH fields, then the payload by Next Header.
+    #[test]
+    fn rfc4302_ah_then_next_header() {
+        let mut b = vec![50, 4, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 7];
+        b.extend_from_slice(&[0xEE; 12]);
+        b.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 1, 0xAB, 0xCD]); // ESP follows
+        let d = run(Keys::default(), Proto::Ah, &b);
+        assert_eq!(d.layers.iter().map(|l| l.proto).collect::<Vec<_>>(), ["ah", "esp"]);
+        assert_eq!((u(&d, "ah.spi"), u(&d, "ah.sequence"), u(&d, "ah.length")), (vec![0x1001], vec![7], vec![24]));
+        let d = run(Keys::default(), Proto::Ah, &b[..20]);
+        assert_eq!(d.stopped.as_ref().map(|e| e.kind), Some(codec::Kind::Truncated));
+    }
+
+    /// Decryption continues in a derived buffer; a bad ICV is reported and flagged.
+    #[test]
+    fn rfc4303_decrypted_payload_and_bad_icv() {
+        let sa = Sa::from_names(Some(0x0005_0001), None, "aes128-cbc", vec![1; 16], "hmac-sha1-96", vec![2; 20]).unwrap();
+        let mut keys = Keys::default();
+        keys.esp.insert(sa.clone());
+        let gre_keepalive = [0, 0, 0x12, 0x34]; // GRE with an unknown type, no payload
+        let pkt = esp::encrypt(&sa, 0x0005_0001, 3, 47, &gre_keepalive, &[9; 16], None).unwrap();
+        let d = run(keys.clone(), Proto::Esp, &pkt);
+        assert_eq!(d.layers.iter().map(|l| l.proto).collect::<Vec<_>>(), ["esp", "gre"]);
+        assert_eq!((u(&d, "esp.protocol"), u(&d, "esp.pad_len")), (vec![47], vec![10]));
+        assert_eq!(d.find("esp.icv_good").map(|f| f.value.clone()).collect::<Vec<_>>(), [Value::Bool(true)]);
+        assert!(d.diagnostics.is_empty());
+        let mut bad = pkt.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        let d = run(keys, Proto::Esp, &bad);
+        assert_eq!(d.find("esp.icv_bad").map(|f| f.value.clone()).collect::<Vec<_>>(), [Value::Bool(true)]);
+        assert_eq!(d.diagnostics.iter().map(|x| x.diag.kind).collect::<Vec<_>>(), [Some(codec::Kind::AuthFailed)]);
+    }
 }
