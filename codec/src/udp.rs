@@ -81,6 +81,15 @@ impl<'a> UdpView<'a> {
         Ok(Self { datagram })
     }
 
+    /// Like [`Self::new`], but a datagram that Length says runs past the end of `b` is
+    /// accepted with the octets present (a capture cut by its snaplen); the flag says so.
+    pub fn new_partial(b: &'a [u8]) -> Result<(Self, bool), DecodeError> {
+        match Self::new(b) {
+            Err(e) if e.kind == Kind::Truncated && e.field == "udp.length" => Ok((Self { datagram: b }, true)),
+            r => r.map(|v| (v, false)),
+        }
+    }
+
     /// Source port.
     pub fn src_port(&self) -> u16 {
         be_u16(self.datagram, field::SRC.start).unwrap_or(0) // checked in `new`
@@ -233,6 +242,15 @@ mod tests {
         d[6] = 0;
         d[7] = 0;
         assert_eq!(UdpView::new(&d).unwrap().checksum_status(Some(&ph)), ChecksumStatus::Bad);
+    }
+
+    #[test]
+    fn partial_datagram_of_a_cut_capture() {
+        let (_, d) = inner();
+        let (v, cut) = UdpView::new_partial(&d[..20]).unwrap();
+        assert!(cut);
+        assert_eq!((v.len(), v.payload().len()), (32, 12));
+        assert!(UdpView::new_partial(&d[..7]).is_err());
     }
 
     #[test]

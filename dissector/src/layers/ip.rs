@@ -212,16 +212,24 @@ pub fn udp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     let base = at.start;
     let ph = enclosing_pseudo_header(cx);
     cx.layer("udp", at.clone());
-    let v = match UdpView::new(slice(data, &at)) {
-        Ok(v) => v,
+    // As for IPv4: a snaplen-cut capture shows what it has.
+    let (v, cut) = match UdpView::new_partial(slice(data, &at)) {
+        Ok((v, true)) if cx.missing() == 0 => {
+            return cx.stop_at(
+                base,
+                codec::DecodeError::truncated("udp.length", udp::field::LEN.start, usize::from(v.len()), at.len()).clause("RFC768"),
+            )
+        }
+        Ok(x) => x,
         Err(e) => return cx.stop_at(base, e),
     };
-    cx.set_layer_end(base + usize::from(v.len()));
+    let end = base + v.datagram().len();
+    cx.set_layer_end(end);
     cx.uint("udp.srcport", r(base, udp::field::SRC), v.src_port());
     cx.uint("udp.dstport", r(base, udp::field::DST), v.dst_port());
     cx.uint("udp.length", r(base, udp::field::LEN), v.len());
     cx.uint("udp.checksum", r(base, udp::field::CHECKSUM), v.checksum());
-    let status = v.checksum_status(ph.as_ref());
+    let status = if cut { ChecksumStatus::Unverified } else { v.checksum_status(ph.as_ref()) };
     cx.uint("udp.checksum.status", r(base, udp::field::CHECKSUM), status as u64);
     if status == ChecksumStatus::Bad {
         cx.diag_at(
@@ -237,7 +245,7 @@ pub fn udp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     Next::Udp {
         src: v.src_port(),
         dst: v.dst_port(),
-        at: base + udp::HEADER_LEN..base + usize::from(v.len()),
+        at: base + udp::HEADER_LEN..end,
     }
 }
 
@@ -467,6 +475,21 @@ mod layer_tests {
         for n in 0..20 {
             assert!(run(Proto::Ipv4, &b[..n]).stopped.is_some());
         }
+    }
+
+    #[test]
+    fn snaplen_cut_capture_shows_ip_and_udp_without_errors() {
+        let b = Node::ethernet([1; 6], [2; 6], codec::numbers::EtherType::IPV4, user()).emit_fixed().unwrap();
+        let cut = &b[..46];
+        let mut d = Dissection::default();
+        Dissector::default().dissect(codec::numbers::LinkType::ETHERNET, cut, b.len(), &mut d);
+        assert!(d.stopped.is_none(), "{:?}", d.stopped);
+        assert_eq!(vals(&d, cut, "udp.srcport"), ["50123"]);
+        assert_eq!(vals(&d, cut, "udp.checksum.status"), ["2"]);
+        // The same octets as a whole frame are truncated at the IPv4 Total Length.
+        Dissector::default().dissect(codec::numbers::LinkType::ETHERNET, cut, cut.len(), &mut d);
+        let e = d.stopped.unwrap();
+        assert_eq!((e.field, e.offset), ("ip.len", 16));
     }
 
     #[test]
