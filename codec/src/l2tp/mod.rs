@@ -156,6 +156,17 @@ impl<'a> MessageView<'a> {
     /// Checks the header (version 2, every length the flags promise, Length within the
     /// buffer, §3.1). The message ends at Length when L = 1, else at the end of `buf`.
     pub fn new(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        match Self::new_partial(buf)? {
+            (v, None) => Ok(v),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// As [`Self::new`], but a Length beyond the buffer (a capture cut by its snapshot
+    /// length) still gives a view of the octets present, with the `truncated` error beside
+    /// it, so a dissector can show what is there as Wireshark does.
+    pub fn new_partial(buf: &'a [u8]) -> Result<(Self, Option<DecodeError>), DecodeError> {
+        let mut short = None;
         let trunc = |f: &'static str, at: usize, need: usize| {
             DecodeError::truncated(f, at, need, buf.len().saturating_sub(at)).clause("RFC2661-3.1")
         };
@@ -204,15 +215,19 @@ impl<'a> MessageView<'a> {
                     .clause("RFC2661-3.1"));
                 }
                 if n > buf.len() {
-                    return Err(DecodeError::new(
-                        Kind::Truncated,
-                        "l2tp.length",
-                        r.start,
-                        format!("Length {n} exceeds the {} octets present", buf.len()),
-                    )
-                    .clause("RFC2661-3.1"));
+                    short = Some(
+                        DecodeError::new(
+                            Kind::Truncated,
+                            "l2tp.length",
+                            r.start,
+                            format!("Length {n} exceeds the {} octets present", buf.len()),
+                        )
+                        .clause("RFC2661-3.1"),
+                    );
+                    buf.len()
+                } else {
+                    n
                 }
-                n
             }
             None => buf.len(),
         };
@@ -221,6 +236,10 @@ impl<'a> MessageView<'a> {
             let n = usize::from(be_u16(buf, at).unwrap_or_default());
             let pad = r.end..r.end + n;
             if pad.end > end {
+                // With a Length beyond the octets present, that is the first error.
+                if let Some(e) = short {
+                    return Err(e);
+                }
                 return Err(DecodeError::new(
                     Kind::Truncated,
                     "l2tp.offset",
@@ -235,7 +254,7 @@ impl<'a> MessageView<'a> {
             (None, None)
         };
         let msg = buf.get(..end).unwrap_or_default();
-        Ok(Self { msg, flags, layout: Layout { length, tunnel, session, ns, nr, offset_size, offset_pad, body: at..end } })
+        Ok((Self { msg, flags, layout: Layout { length, tunnel, session, ns, nr, offset_size, offset_pad, body: at..end } }, short))
     }
 
     /// The message octets (up to Length).

@@ -29,7 +29,9 @@ pub fn l2tp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
         cx.uint("l2tp.version", r, fl & VERSION_MASK);
         cx.pop();
     }
-    let v = match MessageView::new(buf) {
+    // Lax, as Wireshark: a message cut by the snapshot length shows what is present, then
+    // its truncation error.
+    let (v, short) = match MessageView::new_partial(buf) {
         Ok(v) => v,
         Err(e) if e.kind == Kind::Version && buf.get(1).is_some_and(|b| b & 0x0F == VERSION_3) => {
             // RFC 3931 over UDP: recognised and reported, not decoded.
@@ -72,6 +74,14 @@ pub fn l2tp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
         cx.diag_at(base, d);
     }
     let body = r(&lay.body);
+    let had_short = short.is_some();
+    if let Some(e) = short {
+        // Record the truncation now; the AVPs present still show below.
+        let _ = cx.stop_at(base, e);
+        if !v.is_control() {
+            return Next::Stop;
+        }
+    }
     if !v.is_control() {
         return if body.is_empty() { Next::Stop } else { Next::To(Proto::Ppp, body) };
     }
@@ -92,7 +102,9 @@ pub fn l2tp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                     random_vector = Some(a.value().to_vec());
                 }
             }
-            Err(e) => return cx.stop_at(base, e),
+            // After a truncation already reported, the cut AVP is no second error.
+            Err(e) if !had_short => return cx.stop_at(base, e),
+            Err(_) => return Next::Stop,
         }
     }
     Next::Stop
@@ -224,7 +236,15 @@ fn value_fields(cx: &mut Cx, id: BufferId, vs: usize, vendor: VendorId, ty: u16,
     };
     if let Some((name, val)) = opaque {
         if !v.is_empty() {
-            put(name, whole, val);
+            put(name, whole.clone(), val);
+        }
+        let confreq = matches!(
+            AvpType(ty),
+            AvpType::INITIAL_RECEIVED_LCP_CONFREQ | AvpType::LAST_SENT_LCP_CONFREQ | AvpType::LAST_RECEIVED_LCP_CONFREQ
+        );
+        // The options of the proxied LCP CONFREQ, as Wireshark shows them (frame octets only).
+        if confreq && id == cx.buffer() {
+            super::ppp::lcp_options(cx, vs, v);
         }
         return;
     }

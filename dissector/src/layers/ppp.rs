@@ -137,6 +137,17 @@ fn control(cx: &mut Cx, base: usize, b: &[u8], which: Ncp) -> Next {
     Next::Stop
 }
 
+/// LCP options in `b`, whose first octet is at `start` in the current buffer (the L2TP
+/// proxy-LCP AVPs carry them bare, RFC 2661 §4.4.5); stops quietly at a malformed one.
+pub(crate) fn lcp_options(cx: &mut Cx, start: usize, b: &[u8]) {
+    for o in OptIter::new(b, start, "lcp.opt.length") {
+        match o {
+            Ok(o) => lcp_option(cx, &o),
+            Err(_) => break,
+        }
+    }
+}
+
 fn opt_header(cx: &mut Cx, o: &OptView<'_>, ty: &'static str, len: &'static str) -> Range<usize> {
     let r = o.range();
     cx.push(ty, r.start..r.start + 1, Value::U64(o.ty.into()));
