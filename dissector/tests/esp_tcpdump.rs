@@ -264,7 +264,10 @@ fn esp_fields_agree_with_tshark_on_vectors() {
         let line = String::from_utf8_lossy(&out.stdout).trim_end().to_owned();
         let theirs: Vec<&str> = line.split('|').collect();
         assert_eq!(theirs.len(), fields.len(), "{file}: tshark said {line:?}");
-        assert!(theirs.iter().take(7).all(|t| !t.is_empty()) && theirs[7] == "1", "{file}: tshark did not decrypt: {line:?}");
+        assert!(
+            [0, 1, 4, 5, 6].iter().all(|&i| !theirs[i].is_empty()) && theirs[7] == "1",
+            "{file}: tshark did not decrypt: {line:?}"
+        );
 
         let mut keys = Keys::default();
         keys.add_esp_sa_text(&uat).unwrap();
