@@ -398,7 +398,9 @@ impl Node {
             Node::Ethernet { hdr, inner, trailer } => {
                 let body = Self::inner_bytes(inner, fix, None)?;
                 let mut h = hdr.clone();
-                if let TypeLen::Len(_) = hdr.kind() {
+                // The 802.3 length is derived for an LLC payload; raw octets keep the field
+                // as given (a length that the frame does not honour stays as read).
+                if let (TypeLen::Len(_), Node::Llc { .. }) = (hdr.kind(), inner.as_ref()) {
                     h.type_len = crate::emit::to_u16(body.len(), "eth.len")?;
                 }
                 h.emit(out)?;
@@ -408,7 +410,7 @@ impl Node {
             Node::Vlan { tag, inner } => {
                 let body = Self::inner_bytes(inner, fix, None)?;
                 let mut t = tag.clone();
-                if let TypeLen::Len(_) = TypeLen::from_raw(tag.type_len) {
+                if let (TypeLen::Len(_), Node::Llc { .. }) = (TypeLen::from_raw(tag.type_len), inner.as_ref()) {
                     t.type_len = crate::emit::to_u16(body.len(), "vlan.len")?;
                 }
                 t.emit(out)?;
