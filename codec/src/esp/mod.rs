@@ -287,7 +287,8 @@ impl Failure {
 
 impl SaTable {
     /// Decrypts the ESP packet `pkt` (header included) sent to `dst`. Exact SAs (this SPI)
-    /// are tried first, then wildcard SAs; a wildcard SA must also give a plausible next
+    /// are tried first, then SAs whose SPI has the same low-order 16 bits (spec SEC-1: the
+    /// high half is the client's Local Endpoint ID, which a roam changes), then wildcard SAs; a wildcard SA must also give a plausible next
     /// header and payload (tcpdump `-E` without `SPI@DST`). An exact SA whose HMAC fails
     /// but whose padding verifies still yields the plaintext, with [`IcvStatus::Bad`],
     /// unless a later SA verifies. Returns the index of the SA used.
@@ -301,8 +302,14 @@ impl SaTable {
         let mut order: Vec<usize> = (0..self.sas.len()).filter(|&i| self.sas[i].spi == Some(spi)).collect();
         order.retain(|&i| self.sas[i].matches(spi, dst));
         order.sort_by_key(|&i| self.sas[i].dst.is_none());
-        let wild: Vec<usize> =
-            (0..self.sas.len()).filter(|&i| self.sas[i].is_wildcard() && self.sas[i].matches(spi, dst)).collect();
+        // SEC-1: MVTP puts the Local Endpoint ID in the SPI's high half and a receiver looks
+        // the SA up by the low half, so an SA keyed before a roam still applies after it.
+        // Such SAs are tried after exact ones and, like wildcards, must decrypt plausibly.
+        let same_dst = |s: &Sa| s.dst.is_none() || dst.is_none() || s.dst == dst;
+        let mut wild: Vec<usize> = (0..self.sas.len())
+            .filter(|&i| self.sas[i].spi.is_some_and(|s| s != spi && s & 0xFFFF == spi & 0xFFFF) && same_dst(&self.sas[i]))
+            .collect();
+        wild.extend((0..self.sas.len()).filter(|&i| self.sas[i].is_wildcard() && self.sas[i].matches(spi, dst)));
         for (i, wildcard) in order.into_iter().map(|i| (i, false)).chain(wild.into_iter().map(|i| (i, true))) {
             let Some(sa) = self.sas.get(i) else { continue };
             match decrypt(sa, pkt) {
@@ -787,6 +794,21 @@ mod tests {
         assert!(matches!(decrypt(&good, &pkt[..30]), Err(DecryptError::ShortPayload { .. })));
         // A ciphertext that is not whole blocks.
         assert!(matches!(decrypt(&good, &pkt[..pkt.len() - 1]), Err(DecryptError::ShortPayload { .. })));
+    }
+
+    /// SEC-1: after a roam the SPI's high half (LEID) changes; the SA keyed under the old
+    /// SPI still decrypts by its low half (the ICV covers the SPI as sent).
+    #[test]
+    fn sec_1_sa_found_by_the_low_half_of_the_spi() {
+        let sa = Sa::from_names(Some(0x0005_0001), None, "null", vec![], "hmac-sha1-96", vec![7; 20]).unwrap();
+        let mut t = SaTable::default();
+        t.insert(sa.clone());
+        let ipv4 = [0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let pkt = encrypt(&sa, 0x0009_0001, 1, 4, &ipv4, &[], None).unwrap();
+        let (i, d) = t.decrypt(&pkt, None).unwrap();
+        assert_eq!((i, d.icv_status, d.payload()), (0, IcvStatus::Good, &ipv4[..]));
+        let other = encrypt(&sa, 0x0009_0002, 1, 4, &ipv4, &[], None).unwrap();
+        assert!(t.decrypt(&other, None).unwrap_err().no_sa());
     }
 
     #[test]
