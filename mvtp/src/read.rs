@@ -212,7 +212,8 @@ pub fn run(a: ReadArgs) -> ExitCode {
                     Err(e) => usage!("{path}: {e}"),
                 }
             };
-            let follow = a.follow.then_some(Duration::from_millis(200));
+            // A pipe's end is final: following applies to files only.
+            let follow = (a.follow && path != "-").then_some(Duration::from_millis(200));
             match CaptureReader::with_follow(reader, follow) {
                 Ok(r) => Input::Capture(Box::new(r)),
                 Err(e) => usage!("{path}: {e}"),

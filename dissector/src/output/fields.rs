@@ -113,7 +113,7 @@ impl Printer for FieldsPrinter {
                 }
                 n += 1;
                 self.scratch.clear();
-                p.d.render(p.frame, f, &mut self.scratch);
+                super::render(p.d, p.frame, f, &mut self.scratch);
                 escape(&self.scratch, &self.separator, out);
             }
             if n == 0 && p.d.layers.iter().any(|l| l.proto == name.as_str()) {
@@ -161,7 +161,7 @@ pub fn column(p: &PacketView<'_>, name: &str, out: &mut String) {
                     out.push(',');
                 }
                 n += 1;
-                p.d.render(p.frame, f, out);
+                super::render(p.d, p.frame, f, out);
             }
             if n == 0 && p.d.layers.iter().any(|l| l.proto == name) {
                 out.push_str(name);

@@ -150,7 +150,7 @@ pub fn value(d: &Dissection, frame: &[u8], f: &Field, scratch: &mut String, out:
         Value::None | Value::Empty => out.push_str("null"),
         _ => {
             scratch.clear();
-            d.render(frame, f, scratch);
+            super::render(d, frame, f, scratch);
             json_str(scratch, out);
         }
     }

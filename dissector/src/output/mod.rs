@@ -116,9 +116,35 @@ impl TimeFormat {
 
 /// Writes nanoseconds as seconds with 9 decimals.
 pub fn write_signed_nanos(ns: i128, out: &mut String) {
-    let sign = if ns < 0 { "-" } else { "" };
+    if ns < 0 {
+        out.push('-');
+    }
     let a = ns.unsigned_abs();
-    let _ = write!(out, "{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000);
+    match u64::try_from(a / 1_000_000_000) {
+        Ok(secs) => push_u64(out, secs),
+        Err(_) => {
+            let _ = write!(out, "{}", a / 1_000_000_000);
+        }
+    }
+    out.push('.');
+    push_u64_padded(out, (a % 1_000_000_000) as u64, 9, b'0');
+}
+
+/// Appends `v` in decimal, left-padded with `pad` to `width` characters.
+pub fn push_u64_padded(out: &mut String, v: u64, width: usize, pad: u8) {
+    let mut buf = [pad; 20];
+    let mut i = buf.len();
+    let mut x = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or(""));
 }
 
 /// ANSI colours, or nothing when output is not a terminal.
@@ -208,10 +234,72 @@ pub fn layer_flag(d: &Dissection, li: usize, name: &str) -> Option<bool> {
 pub fn put_field(d: &Dissection, frame: &[u8], li: usize, name: &str, out: &mut String) -> bool {
     match layer_field(d, li, name) {
         Some(f) => {
-            d.render(frame, f, out);
+            render(d, frame, f, out);
             true
         }
         None => false,
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `v` in decimal without going through `core::fmt` (the summary's hot path).
+pub fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or(""));
+}
+
+fn push_hex_byte(out: &mut String, b: u8) {
+    out.push(HEX[usize::from(b >> 4)] as char);
+    out.push(HEX[usize::from(b & 15)] as char);
+}
+
+/// Renders a field's value exactly as `Dissection::render` does (spec §10 formats), with
+/// fast paths for integers, addresses and byte strings.
+pub fn render(d: &Dissection, frame: &[u8], f: &Field, out: &mut String) {
+    match &f.value {
+        Value::U64(v) => push_u64(out, *v),
+        Value::I64(v) => {
+            if *v < 0 {
+                out.push('-');
+            }
+            push_u64(out, v.unsigned_abs());
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Ipv4(a) => {
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(*x));
+            }
+        }
+        Value::Mac(m) => {
+            for (i, x) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(':');
+                }
+                push_hex_byte(out, *x);
+            }
+        }
+        Value::Bytes => {
+            let b = d.field_bytes(frame, f);
+            out.reserve(b.len() * 2);
+            for x in b {
+                push_hex_byte(out, *x);
+            }
+        }
+        Value::Str(s) => out.push_str(s),
+        _ => d.render(frame, f, out),
     }
 }
 
@@ -251,5 +339,44 @@ impl Printer for Chain {
     }
     fn end(&mut self, out: &mut String) {
         self.0.iter_mut().for_each(|p| p.end(out));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BufferId;
+
+    #[test]
+    fn fast_render_matches_dissection_render() {
+        let frame = [0xde, 0xad, 0x00, 0x7f];
+        let d = Dissection::default();
+        for value in [
+            Value::U64(0),
+            Value::U64(u64::MAX),
+            Value::I64(-52),
+            Value::I64(i64::MIN),
+            Value::Bool(true),
+            Value::Ipv4([198, 51, 100, 0]),
+            Value::Mac([0, 0x1e, 0x49, 0x7a, 0x10, 0xff]),
+            Value::Bytes,
+            Value::Str("cvc"),
+            Value::Text,
+        ] {
+            let f = Field { name: "x", buffer: BufferId::Frame, range: 0..4, value, depth: 0 };
+            let (mut a, mut b) = (String::new(), String::new());
+            render(&d, &frame, &f, &mut a);
+            d.render(&frame, &f, &mut b);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn padded_numbers_and_nanos() {
+        let mut s = String::new();
+        push_u64_padded(&mut s, 42, 5, b' ');
+        push_u64_padded(&mut s, 1234567, 3, b' ');
+        write_signed_nanos(-1_000_000_005, &mut s);
+        assert_eq!(s, "   421234567-1.000000005");
     }
 }

@@ -26,9 +26,7 @@ pub struct SummaryPrinter {
 impl Printer for SummaryPrinter {
     fn packet(&mut self, p: &PacketView<'_>, out: &mut String) {
         let c = self.colors;
-        c.dim(out, |o| {
-            let _ = write!(o, "{:>5}", p.number);
-        });
+        c.dim(out, |o| super::push_u64_padded(o, p.number, 5, b' '));
         out.push(' ');
         if self.time != TimeFormat::None {
             self.time.write(p, out);
@@ -306,7 +304,7 @@ fn kv(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: &mut
         out.push(' ');
         out.push_str(label);
         out.push('=');
-        d.render(frame, f, out);
+        super::render(d, frame, f, out);
     }
 }
 
@@ -319,7 +317,7 @@ fn kv_all(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: 
             out.push('=');
         }
         first = false;
-        d.render(frame, f, out);
+        super::render(d, frame, f, out);
     }
 }
 
@@ -340,17 +338,22 @@ fn gid(d: &Dissection, frame: &[u8], i: usize, class: &str, addr: &str, out: &mu
         Some(5) => "tel:",
         _ => "",
     });
-    d.render(frame, a, out);
+    super::render(d, frame, a, out);
 }
 
 fn auth(d: &Dissection, i: usize, out: &mut String) {
-    for (name, label) in [
-        ("mvtp.auth.mh.valid", "mh"),
-        ("mvtp.auth.mf.valid", "mf"),
-        ("mvtp.auth.fh.valid", "fh"),
-    ] {
-        if let Some(v) = layer_flag(d, i, name) {
-            let _ = write!(out, " auth.{label}={}", if v { "ok" } else { "BAD" });
+    // One pass over the layer (this runs for every registration PDU).
+    for f in d.layer_fields(i) {
+        let label = match f.name {
+            "mvtp.auth.mh.valid" => "mh",
+            "mvtp.auth.mf.valid" => "mf",
+            "mvtp.auth.fh.valid" => "fh",
+            _ => continue,
+        };
+        if let Value::Bool(v) = f.value {
+            out.push_str(" auth.");
+            out.push_str(label);
+            out.push_str(if v { "=ok" } else { "=BAD" });
         }
     }
 }
@@ -426,7 +429,7 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
             }
             if let Some(f) = layer_field(d, i, "mvtp.msg") {
                 out.push_str(" msg=\"");
-                d.render(frame, f, out);
+                super::render(d, frame, f, out);
                 out.push('"');
             }
         }
@@ -536,7 +539,7 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
                 out.push(' ');
                 out.push_str(f.name.rsplit('.').next().unwrap_or(f.name));
                 out.push('=');
-                d.render(frame, f, out);
+                super::render(d, frame, f, out);
             }
         }
     }

@@ -60,7 +60,7 @@ impl Printer for TreePrinter {
                 out.push_str(f.name);
                 if !matches!(f.value, crate::model::Value::None) {
                     out.push_str(": ");
-                    d.render(p.frame, f, out);
+                    super::render(d, p.frame, f, out);
                 }
                 out.push('\n');
             }
