@@ -121,7 +121,9 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                 .collect();
             for ((_, e), who) in f.tried.iter().zip(sas) {
                 let (kind, clause) = match e {
-                    DecryptError::ShortPayload { .. } if truncated => (Kind::Truncated, "RFC4303-2"),
+                    // Cut by the snaplen, the ICV and trailer are not where the SA says:
+                    // whatever failed, the cut is the cause.
+                    _ if truncated => (Kind::Truncated, "RFC4303-2"),
                     DecryptError::IcvMismatch => (Kind::AuthFailed, "RFC4303-3.4.4"),
                     DecryptError::BadPadding { .. } | DecryptError::Implausible { .. } => (Kind::BadValue, "RFC4303-2.4"),
                     other => (other.kind(), "RFC4303-3.4"),
