@@ -180,11 +180,15 @@ fn ppp_round_trip(b: &[u8]) -> Result<Frame, codec::DecodeError> {
 
 #[test]
 fn rfc2661_4_1_l2tp_avp_overflow_capture_errors_without_panic() {
-    let Some((link, pkts)) = read("l2tp-avp-overflow.pcap") else { return };
+    let Some((link, pkts)) = read("l2tp-avp-overflow.pcap") else {
+        return;
+    };
     assert_eq!(link, 1);
     let mut errors = 0;
     for p in &pkts {
-        let Some((17, udp)) = ipv4_payload(p) else { continue };
+        let Some((17, udp)) = ipv4_payload(p) else {
+            continue;
+        };
         let Some(l2tp) = udp.get(8..) else { continue };
         match l2tp_round_trip(l2tp) {
             Ok(_) => {}
@@ -205,11 +209,17 @@ fn rfc2661_4_1_l2tp_avp_overflow_capture_errors_without_panic() {
 
 #[test]
 fn pptp_capture_ppp_in_enhanced_gre() {
-    let Some((_, pkts)) = read("pptp.pcap") else { return };
+    let Some((_, pkts)) = read("pptp.pcap") else {
+        return;
+    };
     let mut lcp = 0;
     for p in &pkts {
-        let Some((47, gre)) = ipv4_payload(p) else { continue };
-        let Ok(g) = codec::gre::GreView::new(gre) else { continue };
+        let Some((47, gre)) = ipv4_payload(p) else {
+            continue;
+        };
+        let Ok(g) = codec::gre::GreView::new(gre) else {
+            continue;
+        };
         if g.payload().is_empty() {
             continue;
         }

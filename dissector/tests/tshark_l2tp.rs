@@ -192,10 +192,8 @@ fn ctl(tunnel: u16, session: u16, ns: u16, t: MessageType, avps: Vec<Avp>) -> Ve
 }
 
 fn data(tunnel: u16, session: u16, ppp: &[u8], length: bool) -> Vec<u8> {
-    let m = Message {
-        header: Header { has_length: length, tunnel, session, ..Default::default() },
-        body: Body::Data(ppp.to_vec()),
-    };
+    let m =
+        Message { header: Header { has_length: length, tunnel, session, ..Default::default() }, body: Body::Data(ppp.to_vec()) };
     let mut out = vec![];
     m.emit(&mut out).unwrap();
     out
@@ -214,89 +212,178 @@ fn messages() -> Vec<Vec<u8>> {
     let mut out = vec![];
     for v in ["13-", "26-"] {
         let dir = shared().join("spec/vectors/public");
-        let p = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.file_name().unwrap().to_string_lossy().starts_with(v)).unwrap();
+        let p = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(v))
+            .unwrap();
         let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
         out.push(hex::decode(j["hex"].as_str().unwrap()).unwrap());
     }
     use AvpType as T;
-    out.push(ctl(0, 0, 0, MessageType::SCCRQ, vec![
-        a(T::PROTOCOL_VERSION, AvpValue::ProtocolVersion { version: 1, revision: 0 }),
-        a(T::FRAMING_CAPABILITIES, AvpValue::U32(3)),
-        a(T::BEARER_CAPABILITIES, AvpValue::U32(2)),
-        a(T::TIE_BREAKER, AvpValue::U64(0x0102_0304_0506_0708)),
-        Avp { mandatory: false, ..a(T::FIRMWARE_REVISION, AvpValue::U16(0x0680)) },
-        a(T::HOST_NAME, bytes(b"lac.example.net")),
-        Avp { mandatory: false, ..a(T::VENDOR_NAME, bytes(b"mvtp")) },
-        a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(4660)),
-        a(T::RECEIVE_WINDOW_SIZE, AvpValue::U16(8)),
-        a(T::CHALLENGE, bytes(&[0x11; 16])),
-    ]));
+    out.push(ctl(
+        0,
+        0,
+        0,
+        MessageType::SCCRQ,
+        vec![
+            a(T::PROTOCOL_VERSION, AvpValue::ProtocolVersion { version: 1, revision: 0 }),
+            a(T::FRAMING_CAPABILITIES, AvpValue::U32(3)),
+            a(T::BEARER_CAPABILITIES, AvpValue::U32(2)),
+            a(T::TIE_BREAKER, AvpValue::U64(0x0102_0304_0506_0708)),
+            Avp { mandatory: false, ..a(T::FIRMWARE_REVISION, AvpValue::U16(0x0680)) },
+            a(T::HOST_NAME, bytes(b"lac.example.net")),
+            Avp { mandatory: false, ..a(T::VENDOR_NAME, bytes(b"mvtp")) },
+            a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(4660)),
+            a(T::RECEIVE_WINDOW_SIZE, AvpValue::U16(8)),
+            a(T::CHALLENGE, bytes(&[0x11; 16])),
+        ],
+    ));
     let resp = codec::l2tp::hidden::challenge_response(MessageType::SCCRP, SECRET.as_bytes(), &[0x11; 16]);
-    out.push(ctl(4660, 0, 0, MessageType::SCCRP, vec![
-        a(T::PROTOCOL_VERSION, AvpValue::ProtocolVersion { version: 1, revision: 0 }),
-        a(T::HOST_NAME, bytes(b"lns")),
-        a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(22136)),
-        a(T::CHALLENGE_RESPONSE, bytes(&resp)),
-    ]));
+    out.push(ctl(
+        4660,
+        0,
+        0,
+        MessageType::SCCRP,
+        vec![
+            a(T::PROTOCOL_VERSION, AvpValue::ProtocolVersion { version: 1, revision: 0 }),
+            a(T::HOST_NAME, bytes(b"lns")),
+            a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(22136)),
+            a(T::CHALLENGE_RESPONSE, bytes(&resp)),
+        ],
+    ));
     out.push(ctl(22136, 0, 1, MessageType::SCCCN, vec![]));
-    out.push(ctl(22136, 0, 2, MessageType::STOPCCN, vec![
-        a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(4660)),
-        a(T::RESULT_CODE, AvpValue::ResultCode { result: 6, error: Some(0), message: b"bye".to_vec() }),
-    ]));
+    out.push(ctl(
+        22136,
+        0,
+        2,
+        MessageType::STOPCCN,
+        vec![
+            a(T::ASSIGNED_TUNNEL_ID, AvpValue::U16(4660)),
+            a(T::RESULT_CODE, AvpValue::ResultCode { result: 6, error: Some(0), message: b"bye".to_vec() }),
+        ],
+    ));
     out.push(ctl(22136, 0, 3, MessageType::HELLO, vec![]));
-    out.push(ctl(22136, 0, 4, MessageType::OCRQ, vec![
-        a(T::ASSIGNED_SESSION_ID, AvpValue::U16(7)),
-        a(T::CALL_SERIAL_NUMBER, AvpValue::U32(99)),
-        a(T::MINIMUM_BPS, AvpValue::U32(9600)),
-        a(T::MAXIMUM_BPS, AvpValue::U32(64000)),
-        a(T::BEARER_TYPE, AvpValue::U32(1)),
-        a(T::FRAMING_TYPE, AvpValue::U32(1)),
-        a(T::CALLED_NUMBER, bytes(b"4915")),
-        a(T::SUB_ADDRESS, bytes(b"12")),
-    ]));
-    out.push(ctl(22136, 7, 5, MessageType::OCRP, vec![a(T::ASSIGNED_SESSION_ID, AvpValue::U16(8)), a(T::PHYSICAL_CHANNEL_ID, AvpValue::U32(3))]));
-    out.push(ctl(22136, 7, 6, MessageType::OCCN, vec![a(T::TX_CONNECT_SPEED, AvpValue::U32(64000)), a(T::FRAMING_TYPE, AvpValue::U32(2))]));
-    out.push(ctl(22136, 0, 7, MessageType::ICRQ, vec![
-        a(T::ASSIGNED_SESSION_ID, AvpValue::U16(9)),
-        a(T::CALL_SERIAL_NUMBER, AvpValue::U32(7003)),
-        a(T::BEARER_TYPE, AvpValue::U32(2)),
-        a(T::CALLING_NUMBER, bytes(b"0301234")),
-        Avp::handoff(HANDOFF_GID, AvpValue::Gid(Gid::mac([0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d]))),
-        Avp::handoff(HANDOFF_SESSION_STATUS, AvpValue::SessionStatus(0x8000)),
-    ]));
+    out.push(ctl(
+        22136,
+        0,
+        4,
+        MessageType::OCRQ,
+        vec![
+            a(T::ASSIGNED_SESSION_ID, AvpValue::U16(7)),
+            a(T::CALL_SERIAL_NUMBER, AvpValue::U32(99)),
+            a(T::MINIMUM_BPS, AvpValue::U32(9600)),
+            a(T::MAXIMUM_BPS, AvpValue::U32(64000)),
+            a(T::BEARER_TYPE, AvpValue::U32(1)),
+            a(T::FRAMING_TYPE, AvpValue::U32(1)),
+            a(T::CALLED_NUMBER, bytes(b"4915")),
+            a(T::SUB_ADDRESS, bytes(b"12")),
+        ],
+    ));
+    out.push(ctl(
+        22136,
+        7,
+        5,
+        MessageType::OCRP,
+        vec![a(T::ASSIGNED_SESSION_ID, AvpValue::U16(8)), a(T::PHYSICAL_CHANNEL_ID, AvpValue::U32(3))],
+    ));
+    out.push(ctl(
+        22136,
+        7,
+        6,
+        MessageType::OCCN,
+        vec![a(T::TX_CONNECT_SPEED, AvpValue::U32(64000)), a(T::FRAMING_TYPE, AvpValue::U32(2))],
+    ));
+    out.push(ctl(
+        22136,
+        0,
+        7,
+        MessageType::ICRQ,
+        vec![
+            a(T::ASSIGNED_SESSION_ID, AvpValue::U16(9)),
+            a(T::CALL_SERIAL_NUMBER, AvpValue::U32(7003)),
+            a(T::BEARER_TYPE, AvpValue::U32(2)),
+            a(T::CALLING_NUMBER, bytes(b"0301234")),
+            Avp::handoff(HANDOFF_GID, AvpValue::Gid(Gid::mac([0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d]))),
+            Avp::handoff(HANDOFF_SESSION_STATUS, AvpValue::SessionStatus(0x8000)),
+        ],
+    ));
     out.push(ctl(22136, 9, 8, MessageType::ICRP, vec![a(T::ASSIGNED_SESSION_ID, AvpValue::U16(10))]));
-    out.push(ctl(22136, 10, 9, MessageType::ICCN, vec![
-        a(T::TX_CONNECT_SPEED, AvpValue::U32(100_000_000)),
-        a(T::FRAMING_TYPE, AvpValue::U32(1)),
-        a(T::INITIAL_RECEIVED_LCP_CONFREQ, bytes(&[1, 4, 5, 0x78])),
-        a(T::LAST_SENT_LCP_CONFREQ, bytes(&[5, 6, 1, 2, 3, 4])),
-        a(T::LAST_RECEIVED_LCP_CONFREQ, bytes(&[1, 4, 5, 0xdc])),
-        a(T::PROXY_AUTHEN_TYPE, AvpValue::U16(2)),
-        a(T::PROXY_AUTHEN_NAME, bytes(b"user")),
-        a(T::PROXY_AUTHEN_CHALLENGE, bytes(&[0x22; 8])),
-        a(T::PROXY_AUTHEN_ID, AvpValue::ProxyAuthenId { reserved: 0, id: 5 }),
-        a(T::PROXY_AUTHEN_RESPONSE, bytes(&[0x33; 16])),
-        a(T::PRIVATE_GROUP_ID, bytes(b"grp")),
-        a(T::RX_CONNECT_SPEED, AvpValue::U32(50_000_000)),
-        a(T::SEQUENCING_REQUIRED, AvpValue::Empty),
-    ]));
-    out.push(ctl(22136, 10, 10, MessageType::CDN, vec![
-        a(T::RESULT_CODE, AvpValue::ResultCode { result: 3, error: Some(0), message: b"session handed off".to_vec() }),
-        a(T::ASSIGNED_SESSION_ID, AvpValue::U16(9)),
-        a(T::Q931_CAUSE_CODE, AvpValue::Q931Cause { cause: 16, msg: 0x45, advisory: b"normal".to_vec() }),
-    ]));
-    out.push(ctl(22136, 10, 11, MessageType::WEN, vec![a(
-        T::CALL_ERRORS,
-        AvpValue::CallErrors(CallErrors { reserved: 0, crc: 1, framing: 2, hardware_overruns: 3, buffer_overruns: 4, timeouts: 5, alignment: 6 }),
-    )]));
-    out.push(ctl(22136, 10, 12, MessageType::SLI, vec![a(T::ACCM, AvpValue::Accm { reserved: 0, send: 0xffff_ffff, receive: 0x000a_0000 })]));
+    out.push(ctl(
+        22136,
+        10,
+        9,
+        MessageType::ICCN,
+        vec![
+            a(T::TX_CONNECT_SPEED, AvpValue::U32(100_000_000)),
+            a(T::FRAMING_TYPE, AvpValue::U32(1)),
+            a(T::INITIAL_RECEIVED_LCP_CONFREQ, bytes(&[1, 4, 5, 0x78])),
+            a(T::LAST_SENT_LCP_CONFREQ, bytes(&[5, 6, 1, 2, 3, 4])),
+            a(T::LAST_RECEIVED_LCP_CONFREQ, bytes(&[1, 4, 5, 0xdc])),
+            a(T::PROXY_AUTHEN_TYPE, AvpValue::U16(2)),
+            a(T::PROXY_AUTHEN_NAME, bytes(b"user")),
+            a(T::PROXY_AUTHEN_CHALLENGE, bytes(&[0x22; 8])),
+            a(T::PROXY_AUTHEN_ID, AvpValue::ProxyAuthenId { reserved: 0, id: 5 }),
+            a(T::PROXY_AUTHEN_RESPONSE, bytes(&[0x33; 16])),
+            a(T::PRIVATE_GROUP_ID, bytes(b"grp")),
+            a(T::RX_CONNECT_SPEED, AvpValue::U32(50_000_000)),
+            a(T::SEQUENCING_REQUIRED, AvpValue::Empty),
+        ],
+    ));
+    out.push(ctl(
+        22136,
+        10,
+        10,
+        MessageType::CDN,
+        vec![
+            a(T::RESULT_CODE, AvpValue::ResultCode { result: 3, error: Some(0), message: b"session handed off".to_vec() }),
+            a(T::ASSIGNED_SESSION_ID, AvpValue::U16(9)),
+            a(T::Q931_CAUSE_CODE, AvpValue::Q931Cause { cause: 16, msg: 0x45, advisory: b"normal".to_vec() }),
+        ],
+    ));
+    out.push(ctl(
+        22136,
+        10,
+        11,
+        MessageType::WEN,
+        vec![a(
+            T::CALL_ERRORS,
+            AvpValue::CallErrors(CallErrors {
+                reserved: 0,
+                crc: 1,
+                framing: 2,
+                hardware_overruns: 3,
+                buffer_overruns: 4,
+                timeouts: 5,
+                alignment: 6,
+            }),
+        )],
+    ));
+    out.push(ctl(
+        22136,
+        10,
+        12,
+        MessageType::SLI,
+        vec![a(T::ACCM, AvpValue::Accm { reserved: 0, send: 0xffff_ffff, receive: 0x000a_0000 })],
+    ));
     // ZLB.
-    let zlb = Message { header: Header { has_length: true, tunnel: 22136, sequence: Some(Sequence { ns: 13, nr: 14 }), ..Default::default() }, body: Body::Control(vec![]) };
+    let zlb = Message {
+        header: Header { has_length: true, tunnel: 22136, sequence: Some(Sequence { ns: 13, nr: 14 }), ..Default::default() },
+        body: Body::Control(vec![]),
+    };
     let mut z = vec![];
     zlb.emit(&mut z).unwrap();
     out.push(z);
     // Data messages: LCP, IPCP, PAP, CHAP, IPv4.
-    out.push(data(22136, 10, &[0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 33, 1, 4, 5, 0x78, 2, 6, 0, 0, 0, 0, 3, 5, 0xc2, 0x23, 5, 5, 6, 0x5a, 0x3c, 0x9e, 1, 7, 2, 8, 2, 17, 4, 5, 0xdc], true));
+    out.push(data(
+        22136,
+        10,
+        &[
+            0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 33, 1, 4, 5, 0x78, 2, 6, 0, 0, 0, 0, 3, 5, 0xc2, 0x23, 5, 5, 6, 0x5a, 0x3c, 0x9e, 1,
+            7, 2, 8, 2, 17, 4, 5, 0xdc,
+        ],
+        true,
+    ));
     out.push(data(22136, 10, &[0xff, 0x03, 0xc0, 0x21, 9, 2, 0, 8, 0xde, 0xad, 0xbe, 0xef], false));
     out.push(data(22136, 10, &[0xff, 0x03, 0xc0, 0x21, 1, 3, 0, 13, 19, 9, 3, 0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d], true));
     out.push(data(22136, 10, &[0x80, 0x21, 3, 4, 0, 22, 3, 6, 10, 8, 0, 2, 129, 6, 192, 0, 2, 53, 131, 6, 192, 0, 2, 54], false));
@@ -334,7 +421,16 @@ fn tshark_available() -> bool {
 /// tshark's values per packet: field → values in order.
 fn tshark_fields(path: &Path, names: &[&str], extra: &[&str]) -> Vec<BTreeMap<String, Vec<String>>> {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(path).args(extra).args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=\u{1f}", "-E", "separator=\t"]);
+    cmd.arg("-r").arg(path).args(extra).args([
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=\u{1f}",
+        "-E",
+        "separator=\t",
+    ]);
     for f in names {
         cmd.args(["-e", f]);
     }

@@ -507,9 +507,8 @@ impl<'a> AvpView<'a> {
     /// The AVP at the start of `area`; `offset` is its position in the message. Checks the
     /// header and that Length stays within `area` (§4.1).
     pub fn new(area: &'a [u8], offset: usize) -> Result<Self, DecodeError> {
-        let fl = be_u16(area, field::FLAGS_LENGTH.start).ok_or_else(|| {
-            DecodeError::truncated("l2tp.avp.length", offset, HEADER_LEN, area.len()).clause("RFC2661-4.1")
-        })?;
+        let fl = be_u16(area, field::FLAGS_LENGTH.start)
+            .ok_or_else(|| DecodeError::truncated("l2tp.avp.length", offset, HEADER_LEN, area.len()).clause("RFC2661-4.1"))?;
         let len = usize::from(fl & LENGTH_MASK);
         if len < HEADER_LEN {
             return Err(DecodeError::new(

@@ -64,7 +64,13 @@ pub fn original_value(subformat: &[u8]) -> Result<&[u8], String> {
 }
 
 /// Hides `value` of attribute `attr_type`: subformat with `padding`, then XOR.
-pub fn hide_value(attr_type: u16, secret: &[u8], random_vector: &[u8], value: &[u8], padding: &[u8]) -> Result<Vec<u8>, EncodeError> {
+pub fn hide_value(
+    attr_type: u16,
+    secret: &[u8],
+    random_vector: &[u8],
+    value: &[u8],
+    padding: &[u8],
+) -> Result<Vec<u8>, EncodeError> {
     let n = crate::emit::to_u16(value.len(), "l2tp.avp.hidden")?;
     let mut sub = Vec::with_capacity(ORIGINAL_LEN_LEN + value.len() + padding.len());
     sub.extend_from_slice(&n.to_be_bytes());
@@ -150,15 +156,20 @@ mod tests {
     use crate::numbers::VendorId;
 
     const SECRET: &[u8] = b"pub-l2tp-tunnel-secret";
-    const RV: [u8; 16] = [
-        0x7a, 0xec, 0xd7, 0x04, 0xe4, 0x6f, 0xd4, 0x80, 0xab, 0xd4, 0xff, 0xf5, 0xb9, 0x2d, 0x91, 0x39,
-    ];
+    const RV: [u8; 16] = [0x7a, 0xec, 0xd7, 0x04, 0xe4, 0x6f, 0xd4, 0x80, 0xab, 0xd4, 0xff, 0xf5, 0xb9, 0x2d, 0x91, 0x39];
     /// The hidden Assigned Session ID of spec vector 26 (ciphertext, 12 octets).
     const CT: [u8; 12] = [0x59, 0xca, 0x71, 0x1e, 0x6d, 0x8a, 0xe6, 0x2e, 0xa3, 0x33, 0x99, 0x01];
 
     #[test]
     fn rfc2661_4_3_unhide_vector_26() {
-        let a = Avp { mandatory: true, hidden: true, reserved: 0, vendor: VendorId::IETF, attr_type: 14, value: AvpValue::Raw(CT.to_vec()) };
+        let a = Avp {
+            mandatory: true,
+            hidden: true,
+            reserved: 0,
+            vendor: VendorId::IETF,
+            attr_type: 14,
+            value: AvpValue::Raw(CT.to_vec()),
+        };
         let r = a.unhidden(SECRET, &RV, 0).unwrap();
         assert_eq!(r.value, AvpValue::U16(11329));
         assert!(!r.hidden);
@@ -178,7 +189,14 @@ mod tests {
 
     #[test]
     fn rfc2661_4_3_wrong_secret_is_an_error_not_a_panic() {
-        let a = Avp { mandatory: true, hidden: true, reserved: 0, vendor: VendorId::IETF, attr_type: 14, value: AvpValue::Raw(CT.to_vec()) };
+        let a = Avp {
+            mandatory: true,
+            hidden: true,
+            reserved: 0,
+            vendor: VendorId::IETF,
+            attr_type: 14,
+            value: AvpValue::Raw(CT.to_vec()),
+        };
         // A wrong secret most likely gives a length beyond the value.
         let r = a.unhidden(b"wrong", &RV, 7);
         if let Err(e) = r {
@@ -188,7 +206,14 @@ mod tests {
 
     #[test]
     fn rfc2661_4_3_hidden_without_random_vector() {
-        let a = Avp { mandatory: true, hidden: true, reserved: 0, vendor: VendorId::IETF, attr_type: 14, value: AvpValue::Raw(CT.to_vec()) };
+        let a = Avp {
+            mandatory: true,
+            hidden: true,
+            reserved: 0,
+            vendor: VendorId::IETF,
+            attr_type: 14,
+            value: AvpValue::Raw(CT.to_vec()),
+        };
         let e = reveal_all(&[a], SECRET, &[20]).unwrap_err();
         assert_eq!((e.kind, e.offset), (Kind::BadValue, 20));
     }

@@ -254,7 +254,10 @@ impl<'a> MessageView<'a> {
             (None, None)
         };
         let msg = buf.get(..end).unwrap_or_default();
-        Ok((Self { msg, flags, layout: Layout { length, tunnel, session, ns, nr, offset_size, offset_pad, body: at..end } }, short))
+        Ok((
+            Self { msg, flags, layout: Layout { length, tunnel, session, ns, nr, offset_size, offset_pad, body: at..end } },
+            short,
+        ))
     }
 
     /// The message octets (up to Length).
@@ -335,7 +338,12 @@ impl<'a> MessageView<'a> {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut d = Vec::new();
         if self.flags & RESERVED_MASK != 0 {
-            d.push(Diagnostic::warning("l2tp.flags", 0, "RFC2661-3.1", format!("reserved bits {:#06x} set", self.flags & RESERVED_MASK)));
+            d.push(Diagnostic::warning(
+                "l2tp.flags",
+                0,
+                "RFC2661-3.1",
+                format!("reserved bits {:#06x} set", self.flags & RESERVED_MASK),
+            ));
         }
         if self.is_control() {
             for (bit, want, name) in [
@@ -358,7 +366,13 @@ impl<'a> MessageView<'a> {
                 let Ok(a) = a else { break };
                 let is_mt = a.vendor() == VendorId::IETF && a.attr_type() == AvpType::MESSAGE_TYPE.0;
                 if i == 0 && !is_mt {
-                    d.push(Diagnostic::error(Kind::BadValue, "l2tp.avp.type", a.offset(), "RFC2661-4.4.1", "the first AVP is not Message Type"));
+                    d.push(Diagnostic::error(
+                        Kind::BadValue,
+                        "l2tp.avp.type",
+                        a.offset(),
+                        "RFC2661-4.4.1",
+                        "the first AVP is not Message Type",
+                    ));
                 }
                 if a.mandatory() && !avp::is_known(a.vendor(), a.attr_type()) {
                     d.push(Diagnostic::error(
@@ -374,7 +388,13 @@ impl<'a> MessageView<'a> {
                         d.push(Diagnostic::error(Kind::BadLength, "l2tp.avp.length", a.offset(), "RFC2661-4.4", m));
                     } else if let Ok(AvpValue::Gid(g)) = a.typed() {
                         if let Err(e) = g.check() {
-                            d.push(Diagnostic::error(Kind::BadLength, "l2tp.handoff.gid.address", a.offset(), "L2TP-1", e.to_string()));
+                            d.push(Diagnostic::error(
+                                Kind::BadLength,
+                                "l2tp.handoff.gid.address",
+                                a.offset(),
+                                "L2TP-1",
+                                e.to_string(),
+                            ));
                         }
                     }
                 }
@@ -479,7 +499,9 @@ impl Message {
         if matches!(self.body, Body::Control(_)) {
             flags |= FLAG_T;
         }
-        for (on, bit) in [(h.has_length, FLAG_L), (h.sequence.is_some(), FLAG_S), (h.offset_pad.is_some(), FLAG_O), (h.priority, FLAG_P)] {
+        for (on, bit) in
+            [(h.has_length, FLAG_L), (h.sequence.is_some(), FLAG_S), (h.offset_pad.is_some(), FLAG_O), (h.priority, FLAG_P)]
+        {
             if on {
                 flags |= bit;
             }
@@ -528,7 +550,9 @@ impl Message {
     pub fn message_type(&self) -> Option<MessageType> {
         match &self.body {
             Body::Control(a) => match a.first() {
-                Some(Avp { vendor: VendorId::IETF, attr_type: 0, hidden: false, value: AvpValue::U16(t), .. }) => Some(MessageType(*t)),
+                Some(Avp { vendor: VendorId::IETF, attr_type: 0, hidden: false, value: AvpValue::U16(t), .. }) => {
+                    Some(MessageType(*t))
+                }
                 _ => None,
             },
             Body::Data(_) => None,
@@ -571,7 +595,9 @@ impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = &self.header;
         match &self.body {
-            Body::Control(a) if a.is_empty() => write!(f, "L2TP ZLB tunnel {} session {}", h.tunnel, h.session),
+            Body::Control(a) if a.is_empty() => {
+                write!(f, "L2TP ZLB tunnel {} session {}", h.tunnel, h.session)
+            }
             Body::Control(_) => {
                 let t = self.message_type();
                 let name = t.and_then(MessageType::name).unwrap_or("control");
@@ -665,7 +691,11 @@ pub const FIELDS: &[FieldDef] = &[
     FieldDef::new("l2tp.avp.rx_connect_speed", Uint, "Rx Connect Speed"),
     FieldDef::new("l2tp.avp.sequencing_required", FieldType::None, "Sequencing Required"),
     FieldDef::new("l2tp.handoff.gid.class", Uint, "Hand-off Global Endpoint ID class (spec §7)"),
-    FieldDef::new("l2tp.handoff.gid.address", FieldType::Any, "Hand-off Global Endpoint ID address, rendered as mvtp.gid.address"),
+    FieldDef::new(
+        "l2tp.handoff.gid.address",
+        FieldType::Any,
+        "Hand-off Global Endpoint ID address, rendered as mvtp.gid.address",
+    ),
     FieldDef::new("l2tp.handoff.session_status", Uint, "Hand-off Session Status (spec §7)"),
     FieldDef::new("l2tp.handoff.continue", Bool, "Hand-off Session Status C = Continue Session (spec §7, L2TP-2)"),
 ];

@@ -81,12 +81,22 @@ impl<'a> PacketView<'a> {
         }
         let n = usize::from(be_u16(buf, 2).unwrap_or_default());
         if n < HEADER_LEN {
-            return Err(DecodeError::new(Kind::BadLength, length_field, base + 2, format!("Length {n} is below the 4-octet header"))
-                .clause("RFC1661-5"));
+            return Err(DecodeError::new(
+                Kind::BadLength,
+                length_field,
+                base + 2,
+                format!("Length {n} is below the 4-octet header"),
+            )
+            .clause("RFC1661-5"));
         }
         if n > buf.len() {
-            return Err(DecodeError::new(Kind::Truncated, length_field, base + 2, format!("Length {n} exceeds the {} octets present", buf.len()))
-                .clause("RFC1661-5"));
+            return Err(DecodeError::new(
+                Kind::Truncated,
+                length_field,
+                base + 2,
+                format!("Length {n} exceeds the {} octets present", buf.len()),
+            )
+            .clause("RFC1661-5"));
         }
         Ok(Self {
             code: buf[0],
@@ -141,13 +151,16 @@ impl<'a> Iterator for OptIter<'a> {
         }
         let r = (|| {
             let (&ty, rest) = self.rest.split_first().ok_or_else(|| DecodeError::truncated(self.field, self.offset, 2, 0))?;
-            let &len = rest
-                .first()
-                .ok_or_else(|| DecodeError::truncated(self.field, self.offset, 2, 1).clause("RFC1661-6"))?;
+            let &len = rest.first().ok_or_else(|| DecodeError::truncated(self.field, self.offset, 2, 1).clause("RFC1661-6"))?;
             let len = usize::from(len);
             if len < 2 {
-                return Err(DecodeError::new(Kind::BadLength, self.field, self.offset + 1, format!("option Length {len} is below 2"))
-                    .clause("RFC1661-6"));
+                return Err(DecodeError::new(
+                    Kind::BadLength,
+                    self.field,
+                    self.offset + 1,
+                    format!("option Length {len} is below 2"),
+                )
+                .clause("RFC1661-6"));
             }
             let data = self.rest.get(2..len).ok_or_else(|| {
                 DecodeError::new(
@@ -269,7 +282,13 @@ pub fn has_options(code: u8) -> bool {
 
 impl<O: OptionSet> Cp<O> {
     /// Parses a control packet at `base`; `lcp` enables the LCP-only codes 8..=13.
-    pub fn parse(buf: &[u8], base: usize, lcp: bool, length_field: &'static str, opt_field: &'static str) -> Result<Self, DecodeError> {
+    pub fn parse(
+        buf: &[u8],
+        base: usize,
+        lcp: bool,
+        length_field: &'static str,
+        opt_field: &'static str,
+    ) -> Result<Self, DecodeError> {
         let v = PacketView::new(buf, base, length_field)?;
         let d = v.data;
         let data = match v.code {
@@ -281,9 +300,10 @@ impl<O: OptionSet> Cp<O> {
                 }
                 CpData::Options(opts)
             }
-            code::PROTOCOL_REJECT if lcp && d.len() >= 2 => {
-                CpData::ProtocolReject { protocol: be_u16(d, 0).unwrap_or_default(), data: d.get(2..).unwrap_or_default().to_vec() }
-            }
+            code::PROTOCOL_REJECT if lcp && d.len() >= 2 => CpData::ProtocolReject {
+                protocol: be_u16(d, 0).unwrap_or_default(),
+                data: d.get(2..).unwrap_or_default().to_vec(),
+            },
             code::ECHO_REQUEST | code::ECHO_REPLY | code::DISCARD_REQUEST | code::IDENTIFICATION if lcp && d.len() >= 4 => {
                 CpData::Magic { magic: be_u32(d, 0).unwrap_or_default(), data: d.get(4..).unwrap_or_default().to_vec() }
             }

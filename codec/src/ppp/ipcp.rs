@@ -57,7 +57,10 @@ pub enum IpcpOption {
 
 /// Whether `ty` is an option carrying one IPv4 address.
 pub fn is_address(ty: u8) -> bool {
-    matches!(ty, opt::IP_ADDRESS | opt::MOBILE_IPV4 | opt::PRIMARY_DNS | opt::PRIMARY_NBNS | opt::SECONDARY_DNS | opt::SECONDARY_NBNS)
+    matches!(
+        ty,
+        opt::IP_ADDRESS | opt::MOBILE_IPV4 | opt::PRIMARY_DNS | opt::PRIMARY_NBNS | opt::SECONDARY_DNS | opt::SECONDARY_NBNS
+    )
 }
 
 impl OptionSet for IpcpOption {

@@ -94,12 +94,14 @@ impl OptionSet for LcpOption {
         match (ty, d.len()) {
             (opt::MRU, 2) => LcpOption::Mru(be_u16(d, 0).unwrap_or_default()),
             (opt::ACCM, 4) => LcpOption::Accm(be_u32(d, 0).unwrap_or_default()),
-            (opt::AUTH_PROTOCOL, n) if n >= 2 => {
-                LcpOption::AuthProtocol { protocol: be_u16(d, 0).unwrap_or_default(), data: d.get(2..).unwrap_or_default().to_vec() }
-            }
-            (opt::QUALITY_PROTOCOL, n) if n >= 2 => {
-                LcpOption::QualityProtocol { protocol: be_u16(d, 0).unwrap_or_default(), data: d.get(2..).unwrap_or_default().to_vec() }
-            }
+            (opt::AUTH_PROTOCOL, n) if n >= 2 => LcpOption::AuthProtocol {
+                protocol: be_u16(d, 0).unwrap_or_default(),
+                data: d.get(2..).unwrap_or_default().to_vec(),
+            },
+            (opt::QUALITY_PROTOCOL, n) if n >= 2 => LcpOption::QualityProtocol {
+                protocol: be_u16(d, 0).unwrap_or_default(),
+                data: d.get(2..).unwrap_or_default().to_vec(),
+            },
             (opt::MAGIC_NUMBER, 4) => LcpOption::MagicNumber(be_u32(d, 0).unwrap_or_default()),
             (opt::PFC, 0) => LcpOption::Pfc,
             (opt::ACFC, 0) => LcpOption::Acfc,

@@ -23,9 +23,9 @@ use crate::error::{DecodeError, Diagnostic, EncodeError};
 use crate::fields::{FieldDef, FieldType};
 use crate::numbers::PppProto;
 use auth::AuthPacket;
-use cp::{Cp, RawOption};
 use core::fmt;
 use core::ops::Range;
+use cp::{Cp, RawOption};
 use ipcp::IpcpOption;
 use lcp::LcpOption;
 
@@ -57,15 +57,11 @@ impl HeaderView {
             return Err(DecodeError::truncated("ppp.control", 1, 1, 0).clause("RFC1662-3.1"));
         }
         let at = if ac { 2 } else { 0 };
-        let &p0 = buf
-            .get(at)
-            .ok_or_else(|| DecodeError::truncated("ppp.protocol", at, 1, 0).clause("RFC1661-2"))?;
+        let &p0 = buf.get(at).ok_or_else(|| DecodeError::truncated("ppp.protocol", at, 1, 0).clause("RFC1661-2"))?;
         let (protocol, n) = if p0 & 1 == 1 {
             (PppProto(u16::from(p0)), 1)
         } else {
-            let &p1 = buf
-                .get(at + 1)
-                .ok_or_else(|| DecodeError::truncated("ppp.protocol", at, 2, 1).clause("RFC1661-2"))?;
+            let &p1 = buf.get(at + 1).ok_or_else(|| DecodeError::truncated("ppp.protocol", at, 2, 1).clause("RFC1661-2"))?;
             (PppProto(u16::from_be_bytes([p0, p1])), 2)
         };
         let control = if ac { buf.get(1).copied() } else { None };
@@ -84,7 +80,12 @@ impl HeaderView {
             d.push(Diagnostic::warning("ppp.control", 1, "RFC1662-3.1", format!("control {c:#04x}, expected 0x03")));
         }
         if self.protocol_range.len() == 2 && self.protocol.0 & 1 == 0 {
-            d.push(Diagnostic::warning("ppp.protocol", self.protocol_range.start, "RFC1661-2", format!("protocol {:#06x} is even", self.protocol.0)));
+            d.push(Diagnostic::warning(
+                "ppp.protocol",
+                self.protocol_range.start,
+                "RFC1661-2",
+                format!("protocol {:#06x} is even", self.protocol.0),
+            ));
         }
         d
     }
@@ -162,12 +163,7 @@ impl Frame {
         let h = HeaderView::new(buf)?;
         let at = h.payload_start();
         let payload = parse_payload(h.protocol, buf.get(at..).unwrap_or_default(), at, opts)?;
-        Ok(Frame {
-            address_control: h.control,
-            protocol_compressed: h.protocol_range.len() == 1,
-            protocol: h.protocol,
-            payload,
-        })
+        Ok(Frame { address_control: h.control, protocol_compressed: h.protocol_range.len() == 1, protocol: h.protocol, payload })
     }
 
     /// Appends the frame.
