@@ -442,6 +442,57 @@ mod layer_tests {
         assert_eq!(vals(&d, &b, "overhead.bytes"), ["20"]);
     }
 
+    /// Spec MIP-7: cvc with NAT traversal on both Mobile IP levels and ESP in UDP reaches the
+    /// stated maximum of 129 octets with 3DES/HMAC-SHA1-96 and 7 octets of padding.
+    #[test]
+    fn mip_7_cvc_with_nat_traversal_is_129_at_most() {
+        let k = serde_json::json!({"esp": [{"spi": 0x0005_0001u32, "dst": "203.0.113.30", "encryption": "3des-cbc",
+            "enc_key_hex": "0ac7812201b2c39d4137f4cbd24445e5adf7617fe58ba388", "auth": "hmac-sha1-96",
+            "auth_key_hex": "80abd5c4445cc07196ef20cf14b728a5a8a8a161"}]});
+        let keys = crate::keys::Keys::from_value(&k).unwrap();
+        let sa = codec::esp::Sa::from_names(
+            Some(0x0005_0001),
+            None,
+            "3des-cbc",
+            hex::decode("0ac7812201b2c39d4137f4cbd24445e5adf7617fe58ba388").unwrap(),
+            "hmac-sha1-96",
+            hex::decode("80abd5c4445cc07196ef20cf14b728a5a8a8a161").unwrap(),
+        )
+        .unwrap();
+        let mip_udp = |src, dst, inner| {
+            Node::ipv4(
+                src,
+                dst,
+                IpProto::UDP,
+                Node::udp(
+                    49210,
+                    434,
+                    Node::Opaque {
+                        header: vec![4, 4, 0, 0],
+                        inner: Box::new(inner),
+                    },
+                ),
+            )
+        };
+        // 19 octets of user data: ESP payload 32 + 47, + 2 → 7 octets of padding to a block of 8.
+        let user = Node::ipv4(
+            [10, 1, 5, 23],
+            [10, 1, 80, 80],
+            IpProto::UDP,
+            Node::udp(50123, 33434, Node::raw(vec![0x55; 19])),
+        );
+        let inner = mip_udp([10, 99, 0, 17], [10, 1, 0, 1], user);
+        let esp = Node::esp(sa, 0x0005_0001, 1, vec![1, 2, 3, 4, 5, 6, 7, 8], IpProto::UDP, inner);
+        let vpn = Node::ipv4([192, 168, 7, 25], [203, 0, 113, 30], IpProto::UDP, Node::udp(4500, 4500, esp));
+        let b = mip_udp([192, 168, 7, 25], [203, 0, 113, 20], vpn).emit_fixed().unwrap();
+        let mut d = Dissection::default();
+        Dissector::new(Default::default(), keys).dissect_as(Proto::Ipv4, &b, &mut d);
+        let protos: Vec<_> = d.layers.iter().map(|l| l.proto).collect();
+        assert_eq!(vals(&d, &b, "esp.pad_len"), ["7"], "{protos:?}");
+        assert_eq!(vals(&d, &b, "overhead.mode"), ["cvc"], "{protos:?}");
+        assert_eq!(vals(&d, &b, "overhead.bytes"), ["129"]);
+    }
+
     #[test]
     fn rfc791_3_1_bad_header_checksum_is_a_warning_at_its_offset() {
         let mut b = user().emit_fixed().unwrap();
