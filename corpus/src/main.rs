@@ -7,8 +7,8 @@
 //! (bare MVTP in Ethernet II 0x88B5, L2TP in IPv4/UDP 1701, Mobile IPv4 in IPv4/UDP 434,
 //! ICMP in IPv4 with TTL 1), with the vector's name as the packet comment, and
 //! `spec-vectors.keys.json`, the union of the vectors' keys in the `--keys` format.
-//! The scenario simulator (reference agents over virtual links) will add one capture per
-//! scenario beside it.
+//! Beside it, one set of files per scenario of the simulator (reference agents over virtual
+//! links; `src/sim`, `src/scenarios.rs`) and `corpus/manifest.toml`; see docs/corpus.md.
 
 use corpus::{generate, VECTORS_DIR};
 use std::path::{Path, PathBuf};
@@ -21,6 +21,17 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("generate") => {
             let out = args.get(1).map_or_else(|| root.join("captures"), PathBuf::from);
+            // The manifest goes beside the captures folder (corpus/manifest.toml), or into DIR.
+            let manifest_path = if args.get(1).is_some() { out.join("manifest.toml") } else { root.join("manifest.toml") };
+            let manifest = corpus::manifest().and_then(|m| {
+                std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+                std::fs::write(&manifest_path, m).map_err(|e| format!("{}: {e}", manifest_path.display()))
+            });
+            if let Err(e) = manifest {
+                eprintln!("corpus: {e}");
+                return ExitCode::from(2);
+            }
+            println!("wrote {}", manifest_path.display());
             match generate(&vectors, &out) {
                 Ok(files) => {
                     for f in files {
@@ -34,7 +45,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Some("check") => match corpus::check(&vectors, &root.join("captures")) {
+        Some("check") => match corpus::check(&vectors, &root.join("captures")).and_then(|()| {
+            let m = corpus::manifest()?;
+            let have = std::fs::read_to_string(root.join("manifest.toml")).map_err(|e| format!("manifest.toml: {e}"))?;
+            if m == have { Ok(()) } else { Err("manifest.toml differs from a fresh generation".into()) }
+        }) {
             Ok(()) => {
                 println!("corpus is up to date");
                 ExitCode::SUCCESS

@@ -1,0 +1,232 @@
+//! The scenario simulator: the reference agents (`mvtp-agents`) on virtual links, and what
+//! each link carries written as captures.
+//!
+//! The clock and event queue are `agents::harness::Net`'s (deterministic: one queue ordered
+//! by time and insertion, seeded loss/jitter); this module sets up a topology with
+//! documentation addresses and realistic 802 addresses, runs a scenario's schedule, and
+//! renders every packet of the run's trace as a frame of the link it crossed:
+//!
+//! - `fa1`, `fa2`, …: the access link of each FA (Ethernet II, or IEEE 802.3 + LLC/SNAP),
+//! - `core`: the internet between the FAs' care-of addresses and the server (Ethernet II /
+//!   IPv4 / GRE 0x88B5).
+//!
+//! A packet is captured once, at the time it was sent. Frames are built with the codec's
+//! Reprs only (`codec::stack` for Ethernet/LLC/IPv4/GRE/UDP with lengths and checksums,
+//! `agents::wire` → `codec::mvtp` for the PDUs, `codec::l2tp`/`codec::ppp` for user data).
+
+use agents::harness::{Net, Node};
+use agents::{Addr, Iface, Msg, Packet, Rx};
+use codec::ethernet::Mac;
+use codec::numbers::{EtherType, IpProto};
+use codec::stack::Node as S;
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::DataLink;
+use std::borrow::Cow;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+pub mod topo;
+
+/// Simulated clock origin: 2026-01-01T00:00:00Z in milliseconds since the epoch.
+pub const T0: u64 = 1_767_225_600_000;
+
+/// Framing of an FA's access link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Ethernet II (DIX), EtherType 0x88B5.
+    Dix,
+    /// IEEE 802.3 + LLC/SNAP (RFC 1042), SNAP type 0x88B5.
+    Snap,
+}
+
+impl Framing {
+    /// Name for the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framing::Dix => "ethernet-dix",
+            Framing::Snap => "ethernet-llc-snap",
+        }
+    }
+}
+
+/// A virtual link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Link {
+    /// The access link of FA `i`.
+    Access(usize),
+    /// The core (internet): FAs' care-of addresses and the server.
+    Core,
+}
+
+impl Link {
+    /// Short name (`fa1`, `fa2`, …, `core`), used in file names and interface names.
+    pub fn name(self) -> String {
+        match self {
+            Link::Access(i) => format!("fa{}", i + 1),
+            Link::Core => "core".into(),
+        }
+    }
+}
+
+/// One frame of the run, in capture (send) order.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// Send time, ms since the Unix epoch.
+    pub at: u64,
+    /// The link it crossed.
+    pub link: Link,
+    /// Sender.
+    pub from: Node,
+    /// The packet as the agent sent it.
+    pub tx: Rx,
+    /// The frame octets.
+    pub octets: Vec<u8>,
+}
+
+impl Frame {
+    /// The MVTP PDU it carries.
+    pub fn msg(&self) -> Option<&Msg> {
+        match &self.tx.packet {
+            Packet::Mvtp(m) => Some(m),
+            Packet::Esp { .. } => None,
+        }
+    }
+}
+
+/// 802 address of the router port facing the core, per node (realistic OUIs).
+fn core_mac(n: Node) -> Mac {
+    match n {
+        Node::Fa(i) => [0x00, 0x1e, 0x49, 0x7a, 0x30, (i as u8).wrapping_add(1)],
+        Node::Server(i) => [0x00, 0x50, 0x56, 0x9c, 0x40, (i as u8).wrapping_add(1)],
+        Node::Client(i) => [0x00, 0x21, 0x6a, 0x4b, 0x50, (i as u8).wrapping_add(1)],
+    }
+}
+
+/// Which link a packet of the trace crossed (`None`: sent by a client on no access link).
+fn link_of(net: &Net, from: Node, to: Option<Node>, tx: &Rx) -> Option<Link> {
+    match (tx.iface, from) {
+        (Iface::Core, _) => Some(Link::Core),
+        (Iface::Access, Node::Fa(f)) => Some(Link::Access(f)),
+        (Iface::Access, _) => {
+            // A client's packet is on the link of the FA that hears it; one nobody hears
+            // was sent by a client on no access link (gone), and is on no capture.
+            let _ = net;
+            match to {
+                Some(Node::Fa(f)) => Some(Link::Access(f)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The octets of one packet on `link`.
+fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing]) -> Result<Vec<u8>, String> {
+    let inner = match &tx.packet {
+        Packet::Mvtp(m) => S::raw(agents::wire::encode(m).map_err(|e| e.to_string())?),
+        Packet::Esp { datagram, .. } => S::raw(datagram.clone()),
+    };
+    let node = match (tx.addr, &tx.packet, link) {
+        (Addr::Link { src, dst }, Packet::Mvtp(_), Link::Access(f)) => {
+            match framing.get(f).copied().unwrap_or(Framing::Dix) {
+                Framing::Dix => S::ethernet(dst, src, EtherType::MVTP, inner),
+                Framing::Snap => S::ethernet_snap(dst, src, EtherType::MVTP, inner),
+            }
+        }
+        (Addr::Link { src, dst }, Packet::Esp { .. }, _) => S::ethernet_snap(dst, src, EtherType::IPV4, inner),
+        (Addr::Ip { src, dst }, Packet::Mvtp(_), _) => {
+            let to = match from {
+                Node::Server(_) => Node::Fa(0),
+                _ => Node::Server(0),
+            };
+            let ip = S::ipv4(src.octets(), dst.octets(), IpProto::GRE, S::gre(EtherType::MVTP, inner));
+            S::ethernet(core_mac(to), core_mac(from), EtherType::IPV4, ip)
+        }
+        (Addr::Ip { .. }, Packet::Esp { .. }, _) => {
+            S::ethernet(core_mac(Node::Server(0)), core_mac(from), EtherType::IPV4, inner)
+        }
+        (Addr::Link { .. }, Packet::Mvtp(_), Link::Core) => return Err("link-layer PDU on the core".into()),
+    };
+    node.padded().emit_fixed().map_err(|e| e.to_string())
+}
+
+/// Every packet of the run as a frame of its link, in send order (a multicast sent to
+/// several receivers is one frame).
+pub fn render(net: &Net, framing: &[Framing]) -> Result<Vec<Frame>, String> {
+    let mut out: Vec<Frame> = Vec::new();
+    let mut last: Option<(u64, Node, &Rx)> = None;
+    for s in &net.trace {
+        if let Some((at, from, tx)) = last {
+            if at == s.at && from == s.from && tx == &s.tx {
+                continue;
+            }
+        }
+        last = Some((s.at, s.from, &s.tx));
+        let Some(link) = link_of(net, s.from, s.to, &s.tx) else {
+            continue;
+        };
+        let octets = encode(&s.tx, s.from, link, framing)?;
+        out.push(Frame {
+            at: s.at,
+            link,
+            from: s.from,
+            tx: s.tx.clone(),
+            octets,
+        });
+    }
+    Ok(out)
+}
+
+fn ts(at_ms: u64) -> Duration {
+    Duration::from_millis(at_ms)
+}
+
+/// A classic pcap (Ethernet, microseconds) of the frames of one link.
+pub fn write_link_pcap(frames: &[Frame], link: Link) -> Result<Vec<u8>, String> {
+    let header = PcapHeader {
+        datalink: DataLink::ETHERNET,
+        snaplen: 65535,
+        ..Default::default()
+    };
+    let mut w = PcapWriter::with_header(Vec::new(), header).map_err(|e| e.to_string())?;
+    for f in frames.iter().filter(|f| f.link == link) {
+        w.write_packet(&PcapPacket::new(ts(f.at), f.octets.len() as u32, &f.octets))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(w.into_writer())
+}
+
+/// The merged capture: pcapng with one interface per link (in `links` order), every
+/// frame in time order.
+pub fn write_merged(frames: &[Frame], links: &[Link]) -> Result<Vec<u8>, String> {
+    let mut w = PcapNgWriter::new(Vec::new()).map_err(|e| e.to_string())?;
+    for l in links {
+        let mut idb = InterfaceDescriptionBlock::new(DataLink::ETHERNET, 0xFFFF);
+        idb.options
+            .push(InterfaceDescriptionOption::IfName(Cow::Owned(l.name())));
+        idb.options.push(InterfaceDescriptionOption::IfTsResol(9));
+        w.write_pcapng_block(idb).map_err(|e| e.to_string())?;
+    }
+    for f in frames {
+        let id = links
+            .iter()
+            .position(|l| *l == f.link)
+            .ok_or("frame on an undeclared link")?;
+        let epb = EnhancedPacketBlock {
+            interface_id: id as u32,
+            timestamp: ts(f.at),
+            original_len: f.octets.len() as u32,
+            data: Cow::Borrowed(&f.octets),
+            options: vec![],
+        };
+        w.write_pcapng_block(epb).map_err(|e| e.to_string())?;
+    }
+    Ok(w.into_inner())
+}
+
+/// An address as the `[u8; 4]` the codec uses.
+pub fn v4(a: Ipv4Addr) -> [u8; 4] {
+    a.octets()
+}

@@ -1,0 +1,178 @@
+//! Every scenario capture of the manifest, judged by the conformance engine and compared
+//! with the expectation file the simulator wrote from its injected faults; and every
+//! capture through tshark with checksum validation.
+//!
+//! A clean scenario must produce no finding at all (a finding there is a false positive of
+//! the engine or a bug of the reference agents: the test fails). For a fault scenario a
+//! disagreement is printed, not failed: the expectation comes from the injection, and the
+//! lead decides whether the engine or the injection is wrong.
+
+use dissector::capture::CaptureReader;
+use dissector::check::report::Expectations;
+use dissector::check::{CheckConfig, Checker, Report};
+use dissector::{Config, Dissection, Dissector, Keys};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Entry {
+    name: String,
+    file: PathBuf,
+    keys: PathBuf,
+    expect: Option<PathBuf>,
+    faults: usize,
+    link_files: Vec<PathBuf>,
+}
+
+fn manifest() -> Vec<Entry> {
+    let text = std::fs::read_to_string(root().join("manifest.toml")).expect("corpus/manifest.toml");
+    let v: toml::Value = toml::from_str(&text).expect("manifest parses");
+    let caps = v
+        .get("capture")
+        .and_then(|c| c.as_array())
+        .expect("[[capture]] entries");
+    let p = |x: &toml::Value, k: &str| x.get(k).and_then(|s| s.as_str()).map(|s| root().join(s));
+    caps.iter()
+        .map(|c| Entry {
+            name: c.get("name").and_then(|s| s.as_str()).unwrap_or_default().to_string(),
+            file: p(c, "file").expect("file"),
+            keys: p(c, "keys").expect("keys"),
+            expect: p(c, "expect"),
+            faults: c.get("faults").and_then(|f| f.as_array()).map_or(0, Vec::len),
+            link_files: c
+                .get("link_files")
+                .and_then(|f| f.as_array())
+                .map(|a| a.iter().filter_map(|s| s.as_str()).map(|s| root().join(s)).collect())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Dissects and judges a capture as `mvtp check --keys` does.
+fn judge(file: &Path, keys: &Path) -> Report {
+    let keys = Keys::from_json(&std::fs::read_to_string(keys).expect("keys file")).expect("keys parse");
+    let mut dissector = Dissector::new(Config::default(), keys);
+    let mut reader = CaptureReader::new(std::fs::File::open(file).expect("capture")).expect("capture header");
+    let mut checker = Checker::new(CheckConfig::default());
+    let mut d = Dissection::default();
+    let mut n = 0u64;
+    while let Some(p) = reader.next_packet().expect("capture reads") {
+        n += 1;
+        let ts = p.ts.as_f64();
+        dissector.set_time(ts);
+        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
+        checker.packet(n, ts, &d, p.data);
+    }
+    checker.finish(true)
+}
+
+#[test]
+fn manifest_is_what_the_generator_writes() {
+    let have = std::fs::read_to_string(root().join("manifest.toml")).expect("manifest");
+    assert!(
+        have == corpus::manifest().expect("manifest builds"),
+        "manifest.toml is stale: run `cargo run -p corpus -- generate`"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let a = corpus::build_scenarios().expect("build");
+    let b = corpus::build_scenarios().expect("build");
+    assert!(!a.is_empty());
+    assert!(a == b, "two runs of the simulator differ");
+}
+
+#[test]
+fn conformance_engine_agrees_with_the_injected_faults() {
+    let mut false_positives = Vec::new();
+    let mut agree = 0;
+    let entries: Vec<Entry> = manifest().into_iter().filter(|e| e.expect.is_some()).collect();
+    assert!(entries.len() >= 3, "the manifest lists the scenarios");
+    for e in &entries {
+        let Some(exp_path) = &e.expect else { continue };
+        let exp =
+            Expectations::from_toml(&std::fs::read_to_string(exp_path).expect("expect file")).expect("expect parses");
+        assert_eq!(
+            exp.expect.is_empty(),
+            e.faults == 0,
+            "{}: clean scenarios expect nothing, faulty ones something",
+            e.name
+        );
+        let report = judge(&e.file, &e.keys);
+        let problems = exp.compare(&report);
+        if problems.is_empty() {
+            agree += 1;
+            println!("AGREE     {} ({} findings)", e.name, report.findings.len());
+        } else {
+            println!("DISAGREE  {}: {}", e.name, problems.join("; "));
+            for f in &report.findings {
+                println!(
+                    "          engine: {} frame {} {}: {}",
+                    f.rule,
+                    f.frame,
+                    f.severity.as_str(),
+                    f.message
+                );
+            }
+            if e.faults == 0 {
+                false_positives.push(e.name.clone());
+            }
+        }
+    }
+    println!(
+        "{agree} of {} scenarios agree with their expectation files",
+        entries.len()
+    );
+    assert!(
+        false_positives.is_empty(),
+        "findings on clean scenarios: {false_positives:?}"
+    );
+}
+
+#[test]
+fn tshark_finds_nothing_malformed_and_no_warning() {
+    if std::process::Command::new("tshark").arg("-v").output().is_err() {
+        println!("SKIP: tshark not found on PATH");
+        return;
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for e in manifest().into_iter().filter(|e| e.expect.is_some()) {
+        files.push(e.file.clone());
+        files.extend(e.link_files.iter().cloned());
+    }
+    assert!(!files.is_empty());
+    for f in files {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&f)
+            .args(["-V", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"])
+            .output()
+            .expect("tshark runs");
+        assert!(
+            out.status.success(),
+            "{}: tshark failed: {}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains("Malformed"),
+            "{}: tshark reports a malformed packet",
+            f.display()
+        );
+        for line in text.lines() {
+            let l = line.trim_start();
+            let bad = l.starts_with("[Severity level: Warning]") || l.starts_with("[Severity level: Error]");
+            assert!(!bad, "{}: tshark expert info: {line}", f.display());
+        }
+        // Expert info in -V output: "[Expert Info (Warning/…): …]".
+        assert!(
+            !text.contains("[Expert Info (Warning") && !text.contains("[Expert Info (Error"),
+            "{}: tshark expert warning/error",
+            f.display()
+        );
+    }
+}
