@@ -197,11 +197,15 @@ mod tests {
             attr_type: 14,
             value: AvpValue::Raw(CT.to_vec()),
         };
-        // A wrong secret most likely gives a length beyond the value.
-        let r = a.unhidden(b"wrong", &RV, 7);
-        if let Err(e) = r {
-            assert_eq!((e.kind, e.offset), (Kind::BadLength, 7));
+        // A wrong secret gives an error (length prefix beyond the value) or a wrong value,
+        // never the right one and never a panic.
+        match a.unhidden(b"wrong", &RV, 7) {
+            Err(e) => assert_eq!((e.kind, e.offset, e.clause), (Kind::BadLength, 7, Some("RFC2661-4.3"))),
+            Ok(r) => assert_ne!(r.value, AvpValue::U16(11329)),
         }
+        // A length prefix beyond the revealed octets is reported, not read past.
+        assert!(original_value(&[0x00, 0x05, 1, 2]).is_err());
+        assert_eq!(original_value(&[0x00, 0x02, 1, 2, 9]).unwrap(), &[1, 2]);
     }
 
     #[test]
