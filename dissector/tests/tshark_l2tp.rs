@@ -397,6 +397,14 @@ fn messages() -> Vec<Vec<u8>> {
         h.extend_from_slice(&[0xc3, 0xcb, 0x82, 0x9a, 0, 8, 0, 0]);
         h
     };
+    // O = 1 with two octets of offset padding, P = 1, before an LCP Echo-Reply.
+    let off = Message {
+        header: Header { tunnel: 22136, session: 10, priority: true, offset_pad: Some(vec![0, 0]), ..Default::default() },
+        body: Body::Data(vec![0xff, 0x03, 0xc0, 0x21, 10, 2, 0, 8, 0xca, 0xfe, 0xba, 0xbe]),
+    };
+    let mut o = vec![];
+    off.emit(&mut o).unwrap();
+    out.push(o);
     let mut ppp = vec![0xff, 0x03, 0x00, 0x21];
     ppp.extend_from_slice(&ip);
     out.push(data(7214, 2577, &ppp, false));
