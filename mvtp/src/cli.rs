@@ -48,6 +48,8 @@ pub enum Command {
     Check(Box<crate::check_cmd::CheckArgs>),
     /// Count a capture: hierarchy, conversations, registrations, bindings, tunnels, overhead.
     Stats(Box<crate::stats_cmd::StatsArgs>),
+    /// Terminal UI: packet list, layer tree, hex, live findings, bindings, statistics (docs/tui.md).
+    Tui(Box<crate::tui_cmd::TuiArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

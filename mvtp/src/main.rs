@@ -11,6 +11,7 @@ mod fields_cmd;
 mod live;
 mod read;
 mod stats_cmd;
+mod tui_cmd;
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Fields(args) => fields_cmd::run(&args),
         cli::Command::Check(args) => check_cmd::run(&args),
         cli::Command::Stats(args) => stats_cmd::run(&args),
+        cli::Command::Tui(args) => tui_cmd::run(&args),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::Cli::command();
             clap_complete::generate(shell, &mut cmd, "mvtp", &mut std::io::stdout());
