@@ -4,9 +4,10 @@
 //! fault, picked from the simulator's own record of what each agent sent (never from the
 //! conformance engine).
 
+use crate::sim::net::Net;
 use crate::sim::topo::{self, Topology};
 use crate::sim::{self, Frame, Framing, Link, T0};
-use agents::harness::{Net, Node};
+use agents::harness::Node;
 use agents::msg::dn_code;
 use agents::{Body, ClientFault, Event, FaFault, ServerFault};
 use codec::gid::Gid;
@@ -204,6 +205,8 @@ pub fn all() -> Vec<Scenario> {
         clients: 1,
         seed: 2026,
         lifetime: 1_800,
+        loss_per_mille: 0,
+        dup_per_mille: 0,
     };
     let dix1 = vec![Framing::Dix];
     let two = vec![Framing::Dix, Framing::Snap];
@@ -236,6 +239,15 @@ pub fn all() -> Vec<Scenario> {
             run: expiry,
         },
         Scenario {
+            name: "mvtp-roam-lossy",
+            description: "mvtp-roam over links that lose 15 % of the packets, and a core that duplicates 20 % (seeded): retransmissions and duplicates",
+            sections: "§5.2 PROC-4 PROC-7",
+            topo: Topology { loss_per_mille: 150, dup_per_mille: 200, seed: 7, ..one(2) },
+            framing: two.clone(),
+            faults: vec![],
+            run: roam,
+        },
+        Scenario {
             name: "mvtp-establish-data-before-registration",
             description: "mvtp-establish where the client sends MV-DATA while its MV-RRQ is unanswered",
             sections: "PROC-11",
@@ -254,7 +266,7 @@ pub fn all() -> Vec<Scenario> {
                     c.config_mut().faults.enable(ClientFault::DataBeforeRegistration);
                 }
                 arrive_and_connect(net, 1_200, 0, 0);
-                // RRQ at +4 ms (after the unicast MV-FAA), MV-RRP back at +12 ms.
+                // RRQ at +4 ms (after the unicast MV-FAA), MV-RRP back at +28 ms.
                 send_up(net, 1_206, 0, "too early");
                 send_up(net, 2_000, 0, "on time");
                 net.run_until(at(2_500));

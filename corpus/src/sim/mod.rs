@@ -1,10 +1,10 @@
 //! The scenario simulator: the reference agents (`mvtp-agents`) on virtual links, and what
 //! each link carries written as captures.
 //!
-//! The clock and event queue are `agents::harness::Net`'s (deterministic: one queue ordered
-//! by time and insertion, seeded loss/jitter); this module sets up a topology with
-//! documentation addresses and realistic 802 addresses, runs a scenario's schedule, and
-//! renders every packet of the run's trace as a frame of the link it crossed:
+//! [`net::Net`] is the clock and event queue (deterministic: one queue ordered by time and
+//! insertion; per-link latency; seeded loss and duplication); [`topo`] sets up a topology
+//! with documentation addresses and realistic 802 addresses; a scenario runs its schedule,
+//! and [`render`] turns every packet of the run's trace into a frame of the link it crossed:
 //!
 //! - `fa1`, `fa2`, …: the access link of each FA (Ethernet II, or IEEE 802.3 + LLC/SNAP),
 //! - `core`: the internet between the FAs' care-of addresses and the server (Ethernet II /
@@ -14,11 +14,12 @@
 //! Reprs only (`codec::stack` for Ethernet/LLC/IPv4/GRE/UDP with lengths and checksums,
 //! `agents::wire` → `codec::mvtp` for the PDUs, `codec::l2tp`/`codec::ppp` for user data).
 
-use agents::harness::{Net, Node};
+use agents::harness::Node;
 use agents::{Addr, Iface, Msg, Packet, Rx};
 use codec::ethernet::Mac;
 use codec::numbers::{EtherType, IpProto};
 use codec::stack::Node as S;
+use net::Net;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
@@ -28,6 +29,7 @@ use std::borrow::Cow;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod net;
 pub mod topo;
 
 /// Simulated clock origin: 2026-01-01T00:00:00Z in milliseconds since the epoch.
@@ -156,14 +158,14 @@ fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing]) -> Result<Vec<u8
 /// several receivers is one frame).
 pub fn render(net: &Net, framing: &[Framing]) -> Result<Vec<Frame>, String> {
     let mut out: Vec<Frame> = Vec::new();
-    let mut last: Option<(u64, Node, &Rx)> = None;
+    let mut last: Option<(u64, Node, bool, &Rx)> = None;
     for s in &net.trace {
-        if let Some((at, from, tx)) = last {
-            if at == s.at && from == s.from && tx == &s.tx {
+        if let Some((at, from, dup, tx)) = last {
+            if at == s.at && from == s.from && dup == s.dup && tx == &s.tx {
                 continue;
             }
         }
-        last = Some((s.at, s.from, &s.tx));
+        last = Some((s.at, s.from, s.dup, &s.tx));
         let Some(link) = link_of(net, s.from, s.to, &s.tx) else {
             continue;
         };

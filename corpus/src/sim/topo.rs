@@ -1,8 +1,8 @@
 //! The scenario topology: one MVTP server, FAs, clients; documentation addresses
 //! (RFC 5737), vendor-looking 802 addresses, HMAC-MD5 security associations.
 
+use super::net::{Chance, Net};
 use super::T0;
-use agents::harness::Net;
 use agents::{Client, ClientConfig, Fa, FaConfig, Rng, Server, ServerConfig};
 use codec::auth::{Algorithm, AuthKey, KeyStore};
 use codec::ethernet::Mac;
@@ -18,8 +18,10 @@ pub const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 10);
 pub const FH_SPI: u32 = 0x0000_0200;
 /// Foreign-Home secret.
 pub const FH_SECRET: &[u8] = b"corpus foreign-home key";
-/// One-way latency of every hop, ms.
-pub const LATENCY_MS: u64 = 2;
+/// One-way latency on an access link, ms.
+pub const ACCESS_LATENCY_MS: u64 = 2;
+/// One-way latency across the core (internet), ms.
+pub const CORE_LATENCY_MS: u64 = 10;
 
 /// Care-of address of FA `f`.
 pub fn fa_coa(f: usize) -> Ipv4Addr {
@@ -66,6 +68,10 @@ pub struct Topology {
     pub seed: u64,
     /// Requested lifetime, seconds.
     pub lifetime: u16,
+    /// Loss on every hop, per mille (seeded by `seed`).
+    pub loss_per_mille: u32,
+    /// Duplication on every hop, per mille (seeded by `seed`).
+    pub dup_per_mille: u32,
 }
 
 impl Topology {
@@ -73,8 +79,14 @@ impl Topology {
     pub fn build(&self) -> Net {
         let mut rng = Rng::new(self.seed);
         let mut net = Net::new(T0);
-        net.latency_ms = LATENCY_MS;
-        net.through_wire = true;
+        net.access_latency_ms = ACCESS_LATENCY_MS;
+        net.core_latency_ms = CORE_LATENCY_MS;
+        if self.loss_per_mille > 0 {
+            net.loss = Some(Chance::new(self.loss_per_mille, self.seed ^ 0x105));
+        }
+        if self.dup_per_mille > 0 {
+            net.duplication = Some(Chance::new(self.dup_per_mille, self.seed ^ 0xD0B));
+        }
         let mut scfg = ServerConfig::new(SERVER);
         scfg.keys.insert(FH_SPI, key(FH_SECRET));
         scfg.fh_spi = Some(FH_SPI);
