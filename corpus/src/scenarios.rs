@@ -198,6 +198,11 @@ fn server_rrp(fr: &Frame) -> bool {
         && matches!(fr.msg().map(|m| &m.body), Some(Body::Rrp(r)) if r.code == 0)
 }
 
+/// The server's accepting MV-RRP sent after the late MV-RRQ arrived (t > 4 s).
+fn late_rrp(fr: &Frame) -> bool {
+    server_rrp(fr) && fr.at > at(4_000)
+}
+
 /// Every scenario of the corpus, in manifest order.
 pub fn all() -> Vec<Scenario> {
     let one = |fas| Topology {
@@ -246,6 +251,47 @@ pub fn all() -> Vec<Scenario> {
             framing: two.clone(),
             faults: vec![],
             run: roam,
+        },
+        Scenario {
+            name: "mvtp-roam-stale-connect-id",
+            description: "FA1's first IP/GRE copy of the MV-RRQ is held 3 s in the core; the client retransmits, registers, roams to FA2 with a newer Connect ID; the late copy then reaches a server that skips the replay check and accepts the stale Connect ID",
+            sections: "PROC-7 AUTH-6",
+            topo: one(2),
+            framing: two.clone(),
+            faults: vec![
+                Fault {
+                    knob: "server:AcceptStaleConnectId",
+                    rule: "PROC-7",
+                    severity: "error",
+                    pick: late_rrp,
+                    which: Which::First,
+                    why: "the server's MV-RRP code 0 to the late, stale MV-RRQ",
+                },
+                Fault {
+                    knob: "server:SkipReplayCheck",
+                    rule: "AUTH-6",
+                    severity: "error",
+                    pick: late_rrp,
+                    which: Which::First,
+                    why: "the same reply accepts an Identification older than the last accepted one",
+                },
+            ],
+            run: |net| {
+                if let Some(s) = net.servers.get_mut(0) {
+                    s.config_mut().faults.enable(ServerFault::AcceptStaleConnectId);
+                    s.config_mut().faults.enable(ServerFault::SkipReplayCheck);
+                }
+                net.delays.push(crate::sim::net::Delay {
+                    pick: |from, rx| {
+                        from == Node::Fa(0) && matches!(&rx.packet, agents::Packet::Mvtp(m) if matches!(m.body, Body::Rrq(_)))
+                    },
+                    extra_ms: 3_000,
+                    used: false,
+                });
+                arrive_and_connect(net, 1_200, 0, 0);
+                net.roam(at(2_500), 0, Some(1), true);
+                net.run_until(at(5_000));
+            },
         },
         Scenario {
             name: "mvtp-establish-data-before-registration",

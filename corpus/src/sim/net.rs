@@ -56,6 +56,18 @@ impl Chance {
     }
 }
 
+/// Holds back the first packet matching `pick` by `extra_ms` on its way (it is captured
+/// when sent; it arrives late, after packets sent after it).
+#[derive(Debug, Clone)]
+pub struct Delay {
+    /// Which packet: sender and packet.
+    pub pick: fn(Node, &Rx) -> bool,
+    /// Extra one-way delay, ms.
+    pub extra_ms: u64,
+    /// Set once it has been applied.
+    pub used: bool,
+}
+
 /// The network.
 #[derive(Debug, Clone)]
 pub struct Net {
@@ -79,6 +91,8 @@ pub struct Net {
     /// duplicated client frame cannot be told from a retransmission that repeats its
     /// Identification (a PROC-4 violation) by anyone reading the capture.
     pub duplication: Option<Chance>,
+    /// Packets held back on their way (scenario knob).
+    pub delays: Vec<Delay>,
     /// Encoding or decoding failures (every MVTP PDU is encoded and decoded between agents).
     pub wire_errors: Vec<(Time, Node, String)>,
     /// Every packet sent.
@@ -101,6 +115,7 @@ impl Net {
             core_latency_ms: 2,
             loss: None,
             duplication: None,
+            delays: Vec::new(),
             wire_errors: Vec::new(),
             trace: Vec::new(),
             queue: BTreeMap::new(),
@@ -246,10 +261,14 @@ impl Net {
                 }
             }
         }
-        let latency = match tx.iface {
+        let mut latency = match tx.iface {
             Iface::Access => self.access_latency_ms,
             Iface::Core => self.core_latency_ms,
         };
+        if let Some(d) = self.delays.iter_mut().find(|d| !d.used && (d.pick)(from, &tx)) {
+            d.used = true;
+            latency += d.extra_ms;
+        }
         let to = self.route(from, &tx);
         let dup = tx.iface == Iface::Core && self.duplication.as_mut().is_some_and(Chance::draw);
         for copy in 0..(1 + u64::from(dup)) {
