@@ -7,7 +7,7 @@
 use codec::auth::{Algorithm, AuthKey, KeyStore};
 use codec::gid::Gid;
 use codec::mvtp::{self, Auth, AuthRole, Avp, AvpValue, Body, DataFields, Encap, Fixed, Pdu, PduView, Registration, ValueView};
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{black_box, criterion_group, Criterion, Throughput};
 use std::net::Ipv4Addr;
 
 fn keys() -> KeyStore {
@@ -114,10 +114,15 @@ fn view_decode(b: &[u8]) -> usize {
         }
         n += 1;
     }
-    black_box(v.check(None));
+    if CHECK.load(std::sync::atomic::Ordering::Relaxed) {
+        black_box(v.check(None));
+    }
     black_box(v.payload());
     n
 }
+
+/// Whether `view_decode` also runs the spec §2.1 check (a second AVP walk).
+static CHECK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 fn bench(c: &mut Criterion) {
     let (rrq, data) = (rrq(), data());
@@ -125,6 +130,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("mvtp");
     g.throughput(Throughput::Elements(1));
     g.bench_function("view_rrq_3_avps", |b| b.iter(|| view_decode(black_box(&rrq))));
+    CHECK.store(false, std::sync::atomic::Ordering::Relaxed);
+    g.bench_function("view_rrq_3_avps_walk_only", |b| b.iter(|| view_decode(black_box(&rrq))));
+    CHECK.store(true, std::sync::atomic::Ordering::Relaxed);
     g.bench_function("view_data_1400", |b| b.iter(|| view_decode(black_box(&data))));
     g.bench_function("owned_rrq", |b| b.iter(|| Pdu::parse(black_box(&rrq))));
     let p = Pdu::parse(&rrq).unwrap_or_else(|_| Pdu::new(0, Body::Fas));
@@ -143,4 +151,28 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `MVTP_BENCH_LOOP=<n> [MVTP_BENCH_PDU=data]` runs n view decodes and exits, for
+/// `perf stat -e task-clock,instructions` (CPU time per PDU, independent of machine load);
+/// otherwise the criterion benchmarks.
+fn main() {
+    if let Some(n) = std::env::var("MVTP_BENCH_LOOP").ok().and_then(|s| s.parse::<u64>().ok()) {
+        CHECK.store(
+            std::env::var_os("MVTP_BENCH_NOCHECK").is_none(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let pdu = if std::env::var("MVTP_BENCH_PDU").is_ok_and(|s| s == "data") {
+            data()
+        } else {
+            rrq()
+        };
+        let mut total = 0;
+        for _ in 0..n {
+            total += view_decode(black_box(&pdu));
+        }
+        println!("{n} view decodes, {total} AVPs");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -232,6 +232,7 @@ impl<'a> AvpView<'a> {
     /// impossible to represent: AVP-5 lengths, AVP-6, AVP-10, AVP-11 lengths. Unrecognised
     /// and hidden AVPs are [`ValueView::Other`]. Meaning-level checks (class 5 digits,
     /// prefix lengths above 32, AVP-7, UTF-8) are [`crate::mvtp::PduView::check`]'s.
+    #[inline]
     pub fn decode(&self) -> Result<ValueView<'a>, DecodeError> {
         if !self.is_recognised() || self.hidden() {
             return Ok(ValueView::Other(self.value));
@@ -292,6 +293,8 @@ impl<'a> AvpView<'a> {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn bad_len(field: &'static str, at: usize, clause: &'static str, detail: impl Into<String>) -> DecodeError {
     DecodeError::new(Kind::BadLength, field, at, detail).clause(clause)
 }
@@ -380,9 +383,34 @@ impl<'a> AvpIter<'a> {
     }
 }
 
+/// The FMT-7 / AVP-1 error at `at` with `left` octets before the end of AVP Length and
+/// the AVP's Length, if its header is complete (kept out of the hot path).
+#[cold]
+#[inline(never)]
+fn walk_error(at: usize, left: usize, len: Option<usize>) -> DecodeError {
+    match len {
+        None => DecodeError::new(
+            Kind::BadLength,
+            "mvtp.avp",
+            at,
+            format!("{left} octets left in AVP Length, an AVP header needs 6"),
+        )
+        .clause("FMT-7"),
+        Some(len) if len > left => DecodeError::new(
+            Kind::BadLength,
+            "mvtp.avp.length",
+            at,
+            format!("AVP Length {len} crosses the end of AVP Length ({left} octets left)"),
+        )
+        .clause("FMT-7"),
+        Some(len) => DecodeError::new(Kind::BadLength, "mvtp.avp.length", at, format!("AVP Length {len} < 6")).clause("AVP-1"),
+    }
+}
+
 impl<'a> Iterator for AvpIter<'a> {
     type Item = Result<AvpView<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.area.len() {
             return None;
