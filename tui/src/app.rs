@@ -460,6 +460,11 @@ impl App {
         self.detail = Some(det);
     }
 
+    /// Opens the selected packet if it is not open yet (what drawing does first).
+    pub fn draw_once(&mut self) {
+        self.ensure_detail();
+    }
+
     /// The selected packet number.
     pub fn selected(&self) -> Option<u64> {
         self.view.get(self.sel).copied()
