@@ -344,32 +344,16 @@ impl<'a> AvpIter<'a> {
         }
     }
 
+    #[inline]
     fn next_avp(&mut self) -> Result<AvpView<'a>, DecodeError> {
         let at = self.base + self.pos;
         let rest = self.area.get(self.pos..).unwrap_or_default();
         let (Some(head), Some(vendor_id), Some(attr_type)) = (be_u16(rest, 0), be_u16(rest, 2), be_u16(rest, 4)) else {
-            return Err(DecodeError::new(
-                Kind::BadLength,
-                "mvtp.avp",
-                at,
-                format!("{} octets left in AVP Length, an AVP header needs 6", rest.len()),
-            )
-            .clause("FMT-7"));
+            return Err(walk_error(at, rest.len(), None));
         };
         let len = usize::from(head & LEN_MASK);
-        if len > rest.len() {
-            return Err(DecodeError::new(
-                Kind::BadLength,
-                "mvtp.avp.length",
-                at,
-                format!("AVP Length {len} crosses the end of AVP Length ({} octets left)", rest.len()),
-            )
-            .clause("FMT-7"));
-        }
-        if len < HEADER_LEN {
-            return Err(
-                DecodeError::new(Kind::BadLength, "mvtp.avp.length", at, format!("AVP Length {len} < 6")).clause("AVP-1"),
-            );
+        if len > rest.len() || len < HEADER_LEN {
+            return Err(walk_error(at, rest.len(), Some(len)));
         }
         let value = rest.get(HEADER_LEN..len).unwrap_or_default();
         self.pos += len;
