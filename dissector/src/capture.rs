@@ -66,7 +66,8 @@ impl Timestamp {
 
     /// `self - earlier` in nanoseconds (saturating).
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
-        (i128::from(self.secs) - i128::from(earlier.secs)) * 1_000_000_000 + i128::from(self.nanos) - i128::from(earlier.nanos)
+        (i128::from(self.secs) - i128::from(earlier.secs)) * 1_000_000_000 + i128::from(self.nanos)
+            - i128::from(earlier.nanos)
     }
 
     /// As a `Duration` since the epoch (0 before 1970).
@@ -172,7 +173,9 @@ impl fmt::Display for CaptureError {
         match self {
             CaptureError::Io(e) => write!(f, "read error: {e}"),
             CaptureError::NotACapture(m) => write!(f, "not a pcap or pcapng capture: {m}"),
-            CaptureError::Malformed { offset, message } => write!(f, "damaged capture at file offset {offset}: {message}"),
+            CaptureError::Malformed { offset, message } => {
+                write!(f, "damaged capture at file offset {offset}: {message}")
+            }
             CaptureError::TruncatedFile { offset, have } => {
                 write!(
                     f,
@@ -206,7 +209,9 @@ impl Interface {
         let per_sec: u128 = if self.tsresol & 0x80 != 0 {
             1u128 << (self.tsresol & 0x7F).min(127)
         } else {
-            10u128.checked_pow(u32::from(self.tsresol)).unwrap_or(u128::MAX)
+            10u128
+                .checked_pow(u32::from(self.tsresol))
+                .unwrap_or(u128::MAX)
         };
         let ticks = u128::from(ticks);
         let secs = (ticks / per_sec) as i64;
@@ -290,9 +295,12 @@ impl<R: Read> CaptureReader<R> {
         match m {
             magic::US_BE | magic::NS_BE | magic::US_LE | magic::NS_LE => {
                 if !r.fill(24)? {
-                    return Err(CaptureError::NotACapture("pcap header shorter than 24 octets".into()));
+                    return Err(CaptureError::NotACapture(
+                        "pcap header shorter than 24 octets".into(),
+                    ));
                 }
-                let (_, parser) = PcapParser::new(&r.buf[..24]).map_err(|e| CaptureError::NotACapture(e.to_string()))?;
+                let (_, parser) = PcapParser::new(&r.buf[..24])
+                    .map_err(|e| CaptureError::NotACapture(e.to_string()))?;
                 let h = parser.header();
                 r.pcap = Some(parser);
                 r.format = Format::Pcap {
@@ -306,14 +314,20 @@ impl<R: Read> CaptureReader<R> {
             }
             magic::PCAPNG => r.format = Format::PcapNg,
             magic::KUZNETZOV_BE | magic::KUZNETZOV_LE => {
-                return Err(CaptureError::NotACapture("modified (Kuznetzov) pcap is not supported".into()))
+                return Err(CaptureError::NotACapture(
+                    "modified (Kuznetzov) pcap is not supported".into(),
+                ))
             }
             _ if (m >> 16) as u16 == magic::GZIP => {
                 return Err(CaptureError::NotACapture(
                     "gzip-compressed: decompress it first (zcat FILE | mvtp read -r -)".into(),
                 ))
             }
-            _ => return Err(CaptureError::NotACapture(format!("unknown magic number 0x{m:08x}"))),
+            _ => {
+                return Err(CaptureError::NotACapture(format!(
+                    "unknown magic number 0x{m:08x}"
+                )))
+            }
         }
         Ok(r)
     }
@@ -397,7 +411,9 @@ impl<R: Read> CaptureReader<R> {
                     if n > MAX_RECORD + 64 {
                         return Err(CaptureError::Malformed {
                             offset: self.offset(),
-                            message: format!("record of {n} octets is larger than the {MAX_RECORD}-octet limit"),
+                            message: format!(
+                                "record of {n} octets is larger than the {MAX_RECORD}-octet limit"
+                            ),
                         });
                     }
                     if !self.fill(n)? {
@@ -438,7 +454,12 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
-    fn parse_pcap(&mut self, nanos: bool, big: bool, linktype: LinkType) -> Result<Step, CaptureError> {
+    fn parse_pcap(
+        &mut self,
+        nanos: bool,
+        big: bool,
+        linktype: LinkType,
+    ) -> Result<Step, CaptureError> {
         let avail = &self.buf[self.pos..self.end];
         if avail.len() < 16 {
             return Ok(Step::Need(16));
@@ -471,7 +492,11 @@ impl<R: Read> CaptureReader<R> {
             }
         };
         let (secs, frac) = (raw.ts_sec, raw.ts_frac);
-        let nanos_v = if nanos { frac } else { frac.saturating_mul(1000) };
+        let nanos_v = if nanos {
+            frac
+        } else {
+            frac.saturating_mul(1000)
+        };
         // An out-of-range fraction is kept as its carry into the seconds (libpcap does not check).
         let ts = Timestamp {
             secs: i64::from(secs) + i64::from(nanos_v / 1_000_000_000),
@@ -490,7 +515,9 @@ impl<R: Read> CaptureReader<R> {
     }
 
     fn u32_at(&self, b: &[u8], at: usize) -> u32 {
-        let x = b.get(at..at + 4).map_or([0; 4], |s| [s[0], s[1], s[2], s[3]]);
+        let x = b
+            .get(at..at + 4)
+            .map_or([0; 4], |s| [s[0], s[1], s[2], s[3]]);
         if self.big_endian {
             u32::from_be_bytes(x)
         } else {
@@ -554,7 +581,9 @@ impl<R: Read> CaptureReader<R> {
         match ty {
             block::IDB => {
                 if body.len() < 8 {
-                    return Ok(self.skip("interface description block shorter than 20 octets", total));
+                    return Ok(
+                        self.skip("interface description block shorter than 20 octets", total)
+                    );
                 }
                 let mut iface = Interface {
                     linktype: LinkType(self.u16_at(body, 0)),
@@ -588,7 +617,8 @@ impl<R: Read> CaptureReader<R> {
                 } else {
                     u32::from(self.u16_at(body, 0))
                 };
-                let ticks = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
+                let ticks =
+                    (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
                 let caplen = self.u32_at(body, 12) as usize;
                 let orig_len = self.u32_at(body, 16);
                 let data_end = 20usize.saturating_add(caplen);
@@ -596,7 +626,10 @@ impl<R: Read> CaptureReader<R> {
                     return Ok(self.skip("packet block: captured length beyond the block", total));
                 }
                 let Some(iface) = self.interfaces.get(interface as usize).copied() else {
-                    return Ok(self.skip("packet block names an interface with no description block", total));
+                    return Ok(self.skip(
+                        "packet block names an interface with no description block",
+                        total,
+                    ));
                 };
                 let opts_at = data_end + (4 - caplen % 4) % 4;
                 let comment = body.get(opts_at..).and_then(|o| {
@@ -622,7 +655,10 @@ impl<R: Read> CaptureReader<R> {
                     return Ok(self.skip("simple packet block shorter than 16 octets", total));
                 }
                 let Some(iface) = self.interfaces.first().copied() else {
-                    return Ok(self.skip("simple packet block before any interface description block", total));
+                    return Ok(self.skip(
+                        "simple packet block before any interface description block",
+                        total,
+                    ));
                 };
                 let orig_len = self.u32_at(body, 0);
                 let mut caplen = (orig_len as usize).min(body.len() - 4);
@@ -790,7 +826,11 @@ impl<W: Write> CaptureWriter<W> {
     pub fn write(&mut self, p: &Packet<'_>) -> Result<(), WriteError> {
         match self {
             CaptureWriter::Pcap {
-                out, w, linktype, nanos, ..
+                out,
+                w,
+                linktype,
+                nanos,
+                ..
             } => {
                 match linktype {
                     Some(l) if *l != p.linktype => {
@@ -810,8 +850,13 @@ impl<W: Write> CaptureWriter<W> {
                     }
                 }
                 let secs = u32::try_from(p.ts.secs.max(0)).unwrap_or(u32::MAX);
-                let frac = if *nanos { p.ts.nanos } else { p.ts.nanos / 1000 };
-                let len = u32::try_from(p.data.len()).map_err(|_| WriteError::Format("packet too long".into()))?;
+                let frac = if *nanos {
+                    p.ts.nanos
+                } else {
+                    p.ts.nanos / 1000
+                };
+                let len = u32::try_from(p.data.len())
+                    .map_err(|_| WriteError::Format("packet too long".into()))?;
                 let raw = RawPcapPacket {
                     ts_sec: secs,
                     ts_frac: frac,
@@ -825,8 +870,12 @@ impl<W: Write> CaptureWriter<W> {
                 w.write_raw_packet(&raw).map_err(pcap_err)?;
             }
             CaptureWriter::PcapNg { w, interfaces } => {
-                use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
-                use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+                use pcap_file::pcapng::blocks::enhanced_packet::{
+                    EnhancedPacketBlock, EnhancedPacketOption,
+                };
+                use pcap_file::pcapng::blocks::interface_description::{
+                    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+                };
                 let id = match interfaces.iter().position(|l| *l == p.linktype) {
                     Some(i) => i,
                     None => {
@@ -841,7 +890,8 @@ impl<W: Write> CaptureWriter<W> {
                         interfaces.len() - 1
                     }
                 };
-                let len = u32::try_from(p.data.len()).map_err(|_| WriteError::Format("packet too long".into()))?;
+                let len = u32::try_from(p.data.len())
+                    .map_err(|_| WriteError::Format("packet too long".into()))?;
                 let options = match p.comment {
                     Some(c) => vec![EnhancedPacketOption::Comment(c.into())],
                     None => Vec::new(),
@@ -895,9 +945,20 @@ fn pcap_err(e: PcapError) -> WriteError {
 mod tests {
     use super::*;
 
-    fn pcap_bytes(big: bool, nanos: bool, linktype: u32, recs: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
+    fn pcap_bytes(
+        big: bool,
+        nanos: bool,
+        linktype: u32,
+        recs: &[(u32, u32, &[u8], u32)],
+    ) -> Vec<u8> {
         let mut v = Vec::new();
-        let w32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&if big { x.to_be_bytes() } else { x.to_le_bytes() });
+        let w32 = |v: &mut Vec<u8>, x: u32| {
+            v.extend_from_slice(&if big {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            })
+        };
         w32(&mut v, if nanos { 0xA1B2_3C4D } else { 0xA1B2_C3D4 });
         v.extend_from_slice(&if big { [0, 2, 0, 4] } else { [2, 0, 4, 0] });
         w32(&mut v, 0);
@@ -945,7 +1006,10 @@ mod tests {
         let mut r = CaptureReader::new(&b[..]).unwrap();
         assert!(matches!(
             r.next_packet(),
-            Err(CaptureError::TruncatedFile { offset: 24, have: 18 })
+            Err(CaptureError::TruncatedFile {
+                offset: 24,
+                have: 18
+            })
         ));
     }
 
@@ -956,7 +1020,10 @@ mod tests {
         b.extend_from_slice(&u32::MAX.to_le_bytes());
         b.extend_from_slice(&u32::MAX.to_le_bytes());
         let mut r = CaptureReader::new(&b[..]).unwrap();
-        assert!(matches!(r.next_packet(), Err(CaptureError::Malformed { .. })));
+        assert!(matches!(
+            r.next_packet(),
+            Err(CaptureError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -965,7 +1032,10 @@ mod tests {
             CaptureReader::new(&b"hello world, not pcap"[..]),
             Err(CaptureError::NotACapture(_))
         ));
-        assert!(matches!(CaptureReader::new(&b""[..]), Err(CaptureError::NotACapture(_))));
+        assert!(matches!(
+            CaptureReader::new(&b""[..]),
+            Err(CaptureError::NotACapture(_))
+        ));
     }
 
     #[test]
@@ -1001,7 +1071,10 @@ mod tests {
             (LinkType::ETHERNET, ts, 60, Some("hello"))
         );
         let p = r.next_packet().unwrap().unwrap();
-        assert_eq!((p.linktype, p.interface, p.data.len()), (LinkType::IPV4, 1, 3));
+        assert_eq!(
+            (p.linktype, p.interface, p.data.len()),
+            (LinkType::IPV4, 1, 3)
+        );
         assert!(r.next_packet().unwrap().is_none());
     }
 
@@ -1020,7 +1093,10 @@ mod tests {
                 nanos: 500_000_000
             }
         );
-        let i = Interface { tsresol: 0x80 | 10, ..i };
+        let i = Interface {
+            tsresol: 0x80 | 10,
+            ..i
+        };
         assert_eq!(
             i.timestamp(1536),
             Timestamp {

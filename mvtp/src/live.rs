@@ -28,10 +28,15 @@ mod imp {
             .map_err(|e| format!("{iface}: {e}"))?;
         let mut cap = cap;
         if let Some(f) = filter {
-            cap.filter(f, true).map_err(|e| format!("capture filter {f:?}: {e}"))?;
+            cap.filter(f, true)
+                .map_err(|e| format!("capture filter {f:?}: {e}"))?;
         }
         let linktype = LinkType(u16::try_from(cap.get_datalink().0).unwrap_or(u16::MAX));
-        Ok(Live { cap, linktype, buf: Vec::new() })
+        Ok(Live {
+            cap,
+            linktype,
+            buf: Vec::new(),
+        })
     }
 
     impl Live {
@@ -42,7 +47,10 @@ mod imp {
             let (ts, orig_len) = loop {
                 match self.cap.next_packet() {
                     Ok(p) => {
-                        let ts = Timestamp { secs: p.header.ts.tv_sec as i64, nanos: (p.header.ts.tv_usec as u32).saturating_mul(1000) };
+                        let ts = Timestamp {
+                            secs: p.header.ts.tv_sec as i64,
+                            nanos: (p.header.ts.tv_usec as u32).saturating_mul(1000),
+                        };
                         self.buf.clear();
                         self.buf.extend_from_slice(p.data);
                         break (ts, p.header.len);
@@ -52,7 +60,14 @@ mod imp {
                     Err(e) => return Err(e.to_string()),
                 }
             };
-            Ok(Some(Packet { ts, linktype: self.linktype, interface: 0, orig_len, data: &self.buf, comment: None }))
+            Ok(Some(Packet {
+                ts,
+                linktype: self.linktype,
+                interface: 0,
+                orig_len,
+                data: &self.buf,
+                comment: None,
+            }))
         }
     }
 

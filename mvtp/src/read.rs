@@ -12,7 +12,8 @@ use dissector::capture::{CaptureReader, CaptureWriter, Format, Packet, Timestamp
 use dissector::filter::Filter;
 use dissector::model::{BufferId, Dissection};
 use dissector::output::{
-    self, fields::FieldsPrinter, hex::HexPrinter, json::JsonPrinter, summary::SummaryPrinter, tree::TreePrinter,
+    self, fields::FieldsPrinter, hex::HexPrinter, json::JsonPrinter, summary::SummaryPrinter,
+    tree::TreePrinter,
 };
 use dissector::output::{Colors, Health, PacketView, Printer, TimeFormat};
 use dissector::{Config, Dissector, Keys, Proto};
@@ -24,7 +25,15 @@ use std::time::Duration;
 
 /// tshark's `-E` field-output options: given to our `-E` (tcpdump's ESP secrets) they are
 /// a mistake worth naming.
-const TSHARK_E_OPTIONS: &[&str] = &["separator", "header", "quote", "occurrence", "aggregator", "bom", "escape"];
+const TSHARK_E_OPTIONS: &[&str] = &[
+    "separator",
+    "header",
+    "quote",
+    "occurrence",
+    "aggregator",
+    "bom",
+    "escape",
+];
 /// Most nested `file PATH` items followed in `-E`.
 const MAX_SECRETS_NESTING: usize = 4;
 
@@ -84,10 +93,19 @@ impl Tally {
         self.0.iter().map(|(_, n)| n).sum()
     }
     fn json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.0.iter().map(|(k, n)| (k.clone(), (*n).into())).collect())
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, n)| (k.clone(), (*n).into()))
+                .collect(),
+        )
     }
     fn text(&self) -> String {
-        self.0.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+        self.0
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -137,7 +155,10 @@ pub fn run(a: ReadArgs) -> ExitCode {
     let mut format = a.format;
     if !a.fields.is_empty() {
         if !matches!(format, OutFormat::Text | OutFormat::Fields) {
-            usage!("-e selects -T fields; it cannot be combined with -T {:?}", format);
+            usage!(
+                "-e selects -T fields; it cannot be combined with -T {:?}",
+                format
+            );
         }
         format = OutFormat::Fields;
     }
@@ -147,7 +168,9 @@ pub fn run(a: ReadArgs) -> ExitCode {
     for f in &a.fields {
         if !output::fields::known(f) {
             match output::fields::suggest(f) {
-                Some(s) => usage!("-e {f:?}: unknown field; did you mean {s:?}? (mvtp fields lists them all)"),
+                Some(s) => usage!(
+                    "-e {f:?}: unknown field; did you mean {s:?}? (mvtp fields lists them all)"
+                ),
                 None => usage!("-e {f:?}: unknown field (mvtp fields lists them all)"),
             }
         }
@@ -223,7 +246,9 @@ pub fn run(a: ReadArgs) -> ExitCode {
             Ok(l) => Input::Live(l),
             Err(e) => usage!("{e}"),
         },
-        (None, None) => usage!("no input: give a capture file (-r FILE, or - for stdin) or an interface (-i IFACE)"),
+        (None, None) => usage!(
+            "no input: give a capture file (-r FILE, or - for stdin) or an interface (-i IFACE)"
+        ),
     };
     if a.capture_filter.is_some() && a.interface.is_none() {
         usage!("-f (capture filter) applies to live capture (-i); use -Y for a display filter");
@@ -247,7 +272,11 @@ pub fn run(a: ReadArgs) -> ExitCode {
             }
             quiet = true;
             let out = BufWriter::with_capacity(256 << 10, io::stdout());
-            Some(Sink::Stdout(CaptureWriter::pcap(out, capture_nanos, default_link)))
+            Some(Sink::Stdout(CaptureWriter::pcap(
+                out,
+                capture_nanos,
+                default_link,
+            )))
         }
         Some(path) => {
             let file = match File::create(path) {
@@ -411,7 +440,11 @@ pub fn run(a: ReadArgs) -> ExitCode {
         problems.push(format!("packets not dissected: {}", c.not_dissected.text()));
     }
     if c.malformed > 0 {
-        problems.push(format!("{} malformed packet(s) ({})", c.malformed, c.errors_by_kind.text()));
+        problems.push(format!(
+            "{} malformed packet(s) ({})",
+            c.malformed,
+            c.errors_by_kind.text()
+        ));
     }
     if c.truncated_capture > 0 {
         problems.push(format!(
@@ -426,17 +459,28 @@ pub fn run(a: ReadArgs) -> ExitCode {
         } else {
             " (no matching SA or the ICV/padding did not verify)"
         };
-        problems.push(format!("{undecrypted} of {} ESP packet(s) not decrypted{why}", c.esp_packets));
+        problems.push(format!(
+            "{undecrypted} of {} ESP packet(s) not decrypted{why}",
+            c.esp_packets
+        ));
     }
     // A key that decrypts nothing is a requested action that could not be applied.
     for spi in &esp_sas {
         let decrypted = match spi {
-            Some(s) => c.esp_spis.iter().find(|(x, _, _)| x == s).map_or(0, |e| e.2),
+            Some(s) => c
+                .esp_spis
+                .iter()
+                .find(|(x, _, _)| x == s)
+                .map_or(0, |e| e.2),
             None => c.esp_decrypted,
         };
         if decrypted == 0 {
             let seen = match spi {
-                Some(s) => c.esp_spis.iter().find(|(x, _, _)| x == s).map_or(0, |e| e.1),
+                Some(s) => c
+                    .esp_spis
+                    .iter()
+                    .find(|(x, _, _)| x == s)
+                    .map_or(0, |e| e.1),
                 None => c.esp_packets,
             };
             let what = match spi {
@@ -445,10 +489,14 @@ pub fn run(a: ReadArgs) -> ExitCode {
             };
             if seen > 0 {
                 // Packets it was meant for, and none decrypted: the key is wrong.
-                problems.push(format!("{what} decrypted none of the {seen} ESP packet(s) it applies to"));
+                problems.push(format!(
+                    "{what} decrypted none of the {seen} ESP packet(s) it applies to"
+                ));
                 status = status.max(EXIT_ACTION);
             } else {
-                problems.push(format!("{what} matched no packet (no ESP packet with that SPI)"));
+                problems.push(format!(
+                    "{what} matched no packet (no ESP packet with that SPI)"
+                ));
             }
         }
     }
@@ -494,21 +542,32 @@ fn emit(out: &mut impl Write, text: &mut String, flush: bool) -> io::Result<()> 
 /// Counts one dissected packet.
 fn account(c: &mut Counts, d: &Dissection, p: &Packet<'_>, protocols: bool) {
     if Dissector::link_proto(p.linktype).is_none() {
-        c.not_dissected.add(&format!("link type {} has no decoder", p.linktype.0));
+        c.not_dissected
+            .add(&format!("link type {} has no decoder", p.linktype.0));
     }
     match output::health(d) {
         Health::Ok => {}
         Health::TruncatedCapture => c.truncated_capture += 1,
         Health::Malformed => {
             c.malformed += 1;
-            if let Some(e) = d.diagnostics.iter().find(|x| x.diag.severity == Severity::Error) {
-                c.errors_by_kind.add(e.diag.kind.map_or("error", Kind::as_str));
+            if let Some(e) = d
+                .diagnostics
+                .iter()
+                .find(|x| x.diag.severity == Severity::Error)
+            {
+                c.errors_by_kind
+                    .add(e.diag.kind.map_or("error", Kind::as_str));
             }
         }
     }
     if protocols {
-        for w in d.diagnostics.iter().filter(|x| x.diag.severity == Severity::Warning) {
-            c.warnings_by_clause.add(w.diag.clause.unwrap_or(w.diag.field));
+        for w in d
+            .diagnostics
+            .iter()
+            .filter(|x| x.diag.severity == Severity::Warning)
+        {
+            c.warnings_by_clause
+                .add(w.diag.clause.unwrap_or(w.diag.field));
         }
         for (i, l) in d.layers.iter().enumerate() {
             if !d.layers[..i].iter().any(|m| m.proto == l.proto) {
@@ -517,7 +576,12 @@ fn account(c: &mut Counts, d: &Dissection, p: &Packet<'_>, protocols: bool) {
         }
     }
     // ESP: decrypted when a layer follows it in another buffer.
-    for (i, l) in d.layers.iter().enumerate().filter(|(_, l)| l.proto == "esp") {
+    for (i, l) in d
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.proto == "esp")
+    {
         let decrypted = d.layers[i + 1..]
             .iter()
             .any(|m| m.buffer != l.buffer && m.buffer != BufferId::Frame);
@@ -551,14 +615,18 @@ fn summary_json(c: &Counts, input_error: &Option<String>) -> String {
         (Some(a), Some(b)) => {
             let mut s = String::new();
             output::write_signed_nanos(b.nanos_since(a), &mut s);
-            s.parse::<f64>().map_or(serde_json::Value::Null, serde_json::Value::from)
+            s.parse::<f64>()
+                .map_or(serde_json::Value::Null, serde_json::Value::from)
         }
         _ => serde_json::Value::Null,
     };
     let mut not_dissected = c.not_dissected.json();
     if let serde_json::Value::Object(m) = &mut not_dissected {
         if c.esp_packets > c.esp_decrypted {
-            m.insert("esp not decrypted".into(), (c.esp_packets - c.esp_decrypted).into());
+            m.insert(
+                "esp not decrypted".into(),
+                (c.esp_packets - c.esp_decrypted).into(),
+            );
         }
     }
     let v = serde_json::json!({
@@ -645,7 +713,9 @@ pub fn decode_as(rule: &str, config: &mut Config) -> Result<(), String> {
     let (sel, proto) = rule
         .rsplit_once(',')
         .ok_or("expected SELECTOR==VALUE,PROTOCOL, e.g. udp.port==9999,l2tp")?;
-    let (field, value) = sel.split_once("==").ok_or("expected SELECTOR==VALUE, e.g. udp.port==9999")?;
+    let (field, value) = sel
+        .split_once("==")
+        .ok_or("expected SELECTOR==VALUE, e.g. udp.port==9999")?;
     let (field, proto) = (field.trim(), proto.trim());
     let value = parse_number(value).ok_or_else(|| format!("{:?} is not a number", value.trim()))?;
     let value = u16::try_from(value).map_err(|_| format!("{value} does not fit in 16 bits"))?;
@@ -663,7 +733,11 @@ pub fn decode_as(rule: &str, config: &mut Config) -> Result<(), String> {
         "gre.proto" | "eth.type" | "ethertype" | "llc.type" => {
             config.ether_types.insert(value, p);
         }
-        f => return Err(format!("unknown selector {f:?} (udp.port, tcp.port, gre.proto, eth.type)")),
+        f => {
+            return Err(format!(
+                "unknown selector {f:?} (udp.port, tcp.port, gre.proto, eth.type)"
+            ))
+        }
     }
     Ok(())
 }

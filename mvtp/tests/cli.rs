@@ -58,8 +58,20 @@ fn code(o: &Output) -> i32 {
 /// A classic pcap: `(ts_sec, ts_frac, data, orig_len)` records.
 fn pcap(big: bool, nanos: bool, linktype: u32, recs: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
     let mut v = Vec::new();
-    let w32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&if big { x.to_be_bytes() } else { x.to_le_bytes() });
-    let w16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&if big { x.to_be_bytes() } else { x.to_le_bytes() });
+    let w32 = |v: &mut Vec<u8>, x: u32| {
+        v.extend_from_slice(&if big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
+    };
+    let w16 = |v: &mut Vec<u8>, x: u16| {
+        v.extend_from_slice(&if big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
+    };
     w32(&mut v, if nanos { 0xA1B2_3C4D } else { 0xA1B2_C3D4 });
     w16(&mut v, 2);
     w16(&mut v, 4);
@@ -145,7 +157,20 @@ fn pcapng(ifaces: &[(u16, u8)], pkts: &[(u32, u64, &[u8], Option<&str>)]) -> Vec
 
 fn ipv4_header(proto: u8, ttl: u8, payload_len: usize, src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
     let total = (20 + payload_len) as u16;
-    let mut h = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, ttl, proto, 0, 0];
+    let mut h = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0,
+        0,
+        ttl,
+        proto,
+        0,
+        0,
+    ];
     h.extend_from_slice(&src);
     h.extend_from_slice(&dst);
     let mut sum = 0u32;
@@ -285,7 +310,12 @@ fn check_vector(v: &J, pkt: &J, wrapper: usize) -> Vec<String> {
     let warnings: Vec<(String, u64)> = diags
         .iter()
         .filter(|d| d["severity"] == "warning")
-        .map(|d| (d["clause"].as_str().unwrap_or("-").into(), d["offset"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["clause"].as_str().unwrap_or("-").into(),
+                d["offset"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let want_w: Vec<(String, u64)> = v
         .get("expect_warning")
@@ -315,7 +345,10 @@ type DiagTuple = (String, Option<String>, Option<String>, u64);
 fn library_view(v: &J) -> (Map<String, J>, Vec<DiagTuple>) {
     use dissector::{Dissector, Keys, Proto};
     let frame = hex::decode(v["hex"].as_str().unwrap()).unwrap();
-    let keys = v.get("keys").map(|k| Keys::from_value(k).unwrap()).unwrap_or_default();
+    let keys = v
+        .get("keys")
+        .map(|k| Keys::from_value(k).unwrap())
+        .unwrap_or_default();
     let proto = match v["framing"].as_str().unwrap() {
         "mvtp" => Proto::Mvtp,
         "ethernet" => Proto::Ethernet,
@@ -331,7 +364,9 @@ fn library_view(v: &J) -> (Map<String, J>, Vec<DiagTuple>) {
     Dissector::new(Default::default(), keys).dissect_as(proto, &frame, &mut d);
     let mut m = Map::new();
     for f in &d.fields {
-        let e = m.entry(f.name.to_string()).or_insert_with(|| J::Array(vec![]));
+        let e = m
+            .entry(f.name.to_string())
+            .or_insert_with(|| J::Array(vec![]));
         if f.value == dissector::Value::Empty {
             continue;
         }
@@ -368,11 +403,23 @@ fn every_public_vector_read_from_a_capture_as_json() {
         let cap = tmp(&format!("{name}.pcap"));
         std::fs::write(
             &cap,
-            pcap(false, false, lt, &[(1_700_000_000, 0, &frame, frame.len() as u32)]),
+            pcap(
+                false,
+                false,
+                lt,
+                &[(1_700_000_000, 0, &frame, frame.len() as u32)],
+            ),
         )
         .unwrap();
         let keys = tmp(&format!("{name}.keys.json"));
-        std::fs::write(&keys, v.get("keys").cloned().unwrap_or(J::Object(Map::new())).to_string()).unwrap();
+        std::fs::write(
+            &keys,
+            v.get("keys")
+                .cloned()
+                .unwrap_or(J::Object(Map::new()))
+                .to_string(),
+        )
+        .unwrap();
         let o = mvtp(&[
             "read",
             "-r",
@@ -385,8 +432,14 @@ fn every_public_vector_read_from_a_capture_as_json() {
         assert!(!stderr(&o).contains("panicked"), "{name}: {}", stderr(&o));
         // An ESP vector's key decrypts it, so the status is 0 whenever the layers work; a key
         // that decrypts nothing gives 3 (checked separately).
-        assert!(matches!(code(&o), 0 | 3), "{name}: exit {} {}", code(&o), stderr(&o));
-        let arr: J = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{name}: JSON: {e}\n{}", stdout(&o)));
+        assert!(
+            matches!(code(&o), 0 | 3),
+            "{name}: exit {} {}",
+            code(&o),
+            stderr(&o)
+        );
+        let arr: J = serde_json::from_str(&stdout(&o))
+            .unwrap_or_else(|e| panic!("{name}: JSON: {e}\n{}", stdout(&o)));
         let pkts = arr.as_array().unwrap();
         assert_eq!(pkts.len(), 1, "{name}");
         let pkt = &pkts[0];
@@ -433,12 +486,21 @@ fn every_public_vector_read_from_a_capture_as_json() {
             pass += 1;
             println!("PASS {name}");
         } else {
-            println!("FAIL {name}{}", if lib_ok { "" } else { " (layers not there yet)" });
+            println!(
+                "FAIL {name}{}",
+                if lib_ok {
+                    ""
+                } else {
+                    " (layers not there yet)"
+                }
+            );
             for p in &problems {
                 println!("     {p}");
             }
             if lib_ok {
-                failures.push(format!("{name}: the library passes but the CLI does not: {problems:?}"));
+                failures.push(format!(
+                    "{name}: the library passes but the CLI does not: {problems:?}"
+                ));
             }
         }
     }
@@ -459,7 +521,8 @@ fn udp_frame(i: u8) -> Vec<u8> {
 }
 
 fn json_packets(o: &Output) -> Vec<J> {
-    let v: J = serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("JSON: {e}: {}{}", stdout(o), stderr(o)));
+    let v: J = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("JSON: {e}: {}{}", stdout(o), stderr(o)));
     v.as_array().unwrap().clone()
 }
 
@@ -477,7 +540,10 @@ fn pcap_in_both_byte_orders_and_resolutions() {
                     big,
                     nanos,
                     1,
-                    &[(1_600_000_000, frac, &f1, f1.len() as u32), (1_600_000_001, 0, &f2, 1000)],
+                    &[
+                        (1_600_000_000, frac, &f1, f1.len() as u32),
+                        (1_600_000_001, 0, &f2, 1000),
+                    ],
                 ),
             )
             .unwrap();
@@ -526,7 +592,10 @@ fn pcapng_with_interfaces_of_different_link_types_resolutions_and_comments() {
     let raw = udp_in_ipv4(1, 2, &[9]);
     let ng = pcapng(
         &[(1, 6), (228, 9)],
-        &[(0, 1_500_000, &eth, Some("first one")), (1, 2_000_000_123, &raw, None)],
+        &[
+            (0, 1_500_000, &eth, Some("first one")),
+            (1, 2_000_000_123, &raw, None),
+        ],
     );
     let p = tmp("mixed.pcapng");
     std::fs::write(&p, &ng).unwrap();
@@ -544,11 +613,29 @@ fn pcapng_with_interfaces_of_different_link_types_resolutions_and_comments() {
     assert!(stdout(&o).contains("comment: first one"), "{}", stdout(&o));
     // Mixed link types cannot go into one pcap: exit 3, reason on stderr; pcapng keeps both.
     let out = tmp("mixed-out.pcap");
-    let o = mvtp(&["read", "-r", p.to_str().unwrap(), "-q", "-w", out.to_str().unwrap()]);
+    let o = mvtp(&[
+        "read",
+        "-r",
+        p.to_str().unwrap(),
+        "-q",
+        "-w",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
-    assert!(stderr(&o).contains("link type 228 differs"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("link type 228 differs"),
+        "{}",
+        stderr(&o)
+    );
     let out = tmp("mixed-out.pcapng");
-    let o = mvtp(&["read", "-r", p.to_str().unwrap(), "-q", "-w", out.to_str().unwrap()]);
+    let o = mvtp(&[
+        "read",
+        "-r",
+        p.to_str().unwrap(),
+        "-q",
+        "-w",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o2 = mvtp(&["read", "-r", out.to_str().unwrap(), "-T", "json"]);
     let back = json_packets(&o2);
@@ -568,7 +655,10 @@ fn stdin_count_and_jsonl() {
     let cap = pcap(false, false, 1, &recs);
     let o = mvtp_stdin(&["read", "-r", "-", "-c", "3", "-T", "jsonl"], &cap);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let lines: Vec<J> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<J> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["frame"], 3);
     // The positional FILE form and the summary line.
@@ -606,7 +696,14 @@ fn write_round_trip_keeps_every_octet() {
     let inp = tmp("rt-in.pcap");
     std::fs::write(&inp, &cap).unwrap();
     let out = tmp("rt-out.pcap");
-    let o = mvtp(&["read", "-r", inp.to_str().unwrap(), "-w", out.to_str().unwrap(), "-q"]);
+    let o = mvtp(&[
+        "read",
+        "-r",
+        inp.to_str().unwrap(),
+        "-w",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // Same records (the header's snaplen may differ: ours is 262144).
     let written = std::fs::read(&out).unwrap();
@@ -622,7 +719,10 @@ fn write_round_trip_keeps_every_octet() {
 fn display_filter_selects_what_is_printed_counted_and_written() {
     let mut frames: Vec<Vec<u8>> = (0..3).map(udp_frame).collect();
     frames[1][14 + 20 + 2..14 + 20 + 4].copy_from_slice(&1701u16.to_be_bytes()); // UDP dst 1701
-    let recs: Vec<(u32, u32, &[u8], u32)> = frames.iter().map(|f| (1, 0, f.as_slice(), f.len() as u32)).collect();
+    let recs: Vec<(u32, u32, &[u8], u32)> = frames
+        .iter()
+        .map(|f| (1, 0, f.as_slice(), f.len() as u32))
+        .collect();
     let p = tmp("filter.pcap");
     std::fs::write(&p, pcap(false, false, 1, &recs)).unwrap();
     let o = mvtp(&[
@@ -664,7 +764,12 @@ fn fields_output_separator_header_and_errors() {
         "-e",
         "frame.protocols",
     ]);
-    assert_eq!(stdout(&o), "192.0.2.1\t9\t\teth:ip:udp:data\n", "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "192.0.2.1\t9\t\teth:ip:udp:data\n",
+        "{}",
+        stderr(&o)
+    );
     let o = mvtp(&[
         "read",
         "-r",
@@ -679,7 +784,17 @@ fn fields_output_separator_header_and_errors() {
     ]);
     assert_eq!(stdout(&o), "ip.src,ip.dst\n192.0.2.1,192.0.2.2\n");
     // tshark's -E separator=, is an error that names the long flag.
-    let o = mvtp(&["read", "-r", ps, "-T", "fields", "-e", "ip.src", "-E", "separator=,"]);
+    let o = mvtp(&[
+        "read",
+        "-r",
+        ps,
+        "-T",
+        "fields",
+        "-e",
+        "ip.src",
+        "-E",
+        "separator=,",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--separator"), "{}", stderr(&o));
     // Unknown field: usage error with a suggestion.
@@ -698,12 +813,21 @@ fn exit_statuses() {
     std::fs::write(&junk, b"this is not a capture file at all").unwrap();
     let o = mvtp(&["read", "-r", junk.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("not a pcap or pcapng"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a pcap or pcapng"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(code(&mvtp(&["read", "--no-such-flag"])), 2);
     assert_eq!(code(&mvtp(&["read"])), 2);
     // A file cut inside a record: the packets before it are printed, then 2.
     let f = udp_frame(1);
-    let mut cap = pcap(false, false, 1, &[(1, 0, &f, f.len() as u32), (2, 0, &f, f.len() as u32)]);
+    let mut cap = pcap(
+        false,
+        false,
+        1,
+        &[(1, 0, &f, f.len() as u32), (2, 0, &f, f.len() as u32)],
+    );
     cap.truncate(cap.len() - 5);
     let p = tmp("cut-file.pcap");
     std::fs::write(&p, &cap).unwrap();
@@ -726,10 +850,18 @@ fn exit_statuses() {
     let mut ef = ipv4_header(50, 64, esp.len(), [192, 0, 2, 1], [192, 0, 2, 2]);
     ef.extend_from_slice(&esp);
     let espcap = tmp("esp.pcap");
-    std::fs::write(&espcap, pcap(false, false, 228, &[(1, 0, &ef, ef.len() as u32)])).unwrap();
+    std::fs::write(
+        &espcap,
+        pcap(false, false, 228, &[(1, 0, &ef, ef.len() as u32)]),
+    )
+    .unwrap();
     let o = mvtp(&["read", "-r", espcap.to_str().unwrap(), "-E", key]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
-    assert!(stderr(&o).contains("SPI 0x00001000 decrypted none of the 1 ESP packet(s)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("SPI 0x00001000 decrypted none of the 1 ESP packet(s)"),
+        "{}",
+        stderr(&o)
+    );
     // A key for an SPI the capture does not have: reported, not a failure.
     let good = tmp("good.pcap");
     std::fs::write(&good, pcap(false, false, 1, &[(1, 0, &f, f.len() as u32)])).unwrap();
@@ -737,7 +869,13 @@ fn exit_statuses() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("matched no packet"), "{}", stderr(&o));
     // A write that cannot happen: 3.
-    let o = mvtp(&["read", "-r", good.to_str().unwrap(), "-w", "/nonexistent-dir/out.pcap"]);
+    let o = mvtp(&[
+        "read",
+        "-r",
+        good.to_str().unwrap(),
+        "-w",
+        "/nonexistent-dir/out.pcap",
+    ]);
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     // Live capture without the feature: a clear error.
     if !cfg!(feature = "live") {
@@ -750,7 +888,9 @@ fn exit_statuses() {
 #[test]
 fn closed_pipe_ends_quietly() {
     let f = udp_frame(1);
-    let recs: Vec<(u32, u32, &[u8], u32)> = (0..200_000).map(|i| (i, 0, f.as_slice(), f.len() as u32)).collect();
+    let recs: Vec<(u32, u32, &[u8], u32)> = (0..200_000)
+        .map(|i| (i, 0, f.as_slice(), f.len() as u32))
+        .collect();
     let p = tmp("many.pcap");
     std::fs::write(&p, pcap(false, false, 1, &recs)).unwrap();
     let mut child = Command::new(BIN)
@@ -775,12 +915,26 @@ fn closed_pipe_ends_quietly() {
 #[test]
 fn follow_reads_a_growing_file() {
     let f = udp_frame(1);
-    let full = pcap(false, false, 1, &[(1, 0, &f, f.len() as u32), (2, 0, &f, f.len() as u32)]);
+    let full = pcap(
+        false,
+        false,
+        1,
+        &[(1, 0, &f, f.len() as u32), (2, 0, &f, f.len() as u32)],
+    );
     let p = tmp("growing.pcap");
     let split = 24 + 16 + f.len() + 7; // inside the second record
     std::fs::write(&p, &full[..split]).unwrap();
     let child = Command::new(BIN)
-        .args(["read", "-r", p.to_str().unwrap(), "--follow", "-c", "2", "-T", "jsonl"])
+        .args([
+            "read",
+            "-r",
+            p.to_str().unwrap(),
+            "--follow",
+            "-c",
+            "2",
+            "-T",
+            "jsonl",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -798,15 +952,24 @@ fn follow_reads_a_growing_file() {
 fn tree_hex_and_time_formats() {
     let f = udp_frame(0x41);
     let p = tmp("tree.pcap");
-    std::fs::write(&p, pcap(false, false, 1, &[(86_400 + 3661, 5, &f, f.len() as u32)])).unwrap();
+    std::fs::write(
+        &p,
+        pcap(false, false, 1, &[(86_400 + 3661, 5, &f, f.len() as u32)]),
+    )
+    .unwrap();
     let ps = p.to_str().unwrap();
     let o = mvtp(&["read", "-r", ps, "-V", "-x", "--color", "never"]);
     let s = stdout(&o);
     assert!(
-        s.starts_with("Frame 1: 46 octets on wire, 46 captured, link type 1, 1970-01-02T01:01:01.000005000Z"),
+        s.starts_with(
+            "Frame 1: 46 octets on wire, 46 captured, link type 1, 1970-01-02T01:01:01.000005000Z"
+        ),
         "{s}"
     );
-    assert!(s.contains("\nip (offset 14, 32 octets)\n    ip.version: 4\n"), "{s}");
+    assert!(
+        s.contains("\nip (offset 14, 32 octets)\n    ip.version: 4\n"),
+        "{s}"
+    );
     assert!(s.contains("    udp.dstport: 9\n"), "{s}");
     assert!(
         s.contains("\n0020  02 02 9c 40 00 09 00 0c  00 00 41 41 41 41         ...@......AAAA\n"),
@@ -819,7 +982,11 @@ fn tree_hex_and_time_formats() {
         stdout(&o)
     );
     let o = mvtp(&["read", "-r", ps, "-t", "e", "--color", "never"]);
-    assert!(stdout(&o).starts_with("    1 90061.000005000 "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("    1 90061.000005000 "),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(code(&mvtp(&["read", "-r", ps, "-t", "x"])), 2);
 }
 
@@ -869,10 +1036,21 @@ fn tcpdump_captures_read_without_panic() {
             let mut args = vec!["read", "-r", p.to_str().unwrap()];
             args.extend_from_slice(extra);
             let o = mvtp(&args);
-            assert!(!stderr(&o).contains("panicked"), "{}: {}", p.display(), stderr(&o));
-            assert!(matches!(code(&o), 0 | 2 | 3), "{} {extra:?}: exit {}", p.display(), code(&o));
+            assert!(
+                !stderr(&o).contains("panicked"),
+                "{}: {}",
+                p.display(),
+                stderr(&o)
+            );
+            assert!(
+                matches!(code(&o), 0 | 2 | 3),
+                "{} {extra:?}: exit {}",
+                p.display(),
+                code(&o)
+            );
             if extra[0] == "-T" && code(&o) == 0 {
-                let _: J = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{}: JSON {e}", p.display()));
+                let _: J = serde_json::from_str(&stdout(&o))
+                    .unwrap_or_else(|e| panic!("{}: JSON {e}", p.display()));
             }
         }
     }

@@ -9,10 +9,26 @@ use std::fmt::Write as _;
 
 /// Columns about the capture record rather than the octets.
 pub const FRAME_FIELDS: &[FieldDef] = &[
-    FieldDef::new("frame.number", FieldType::Uint, "Frame number, 1-based, in capture order"),
-    FieldDef::new("frame.time", FieldType::Text, "Capture time, RFC 3339 UTC with nanoseconds"),
-    FieldDef::new("frame.time_epoch", FieldType::Text, "Capture time, seconds since the epoch"),
-    FieldDef::new("frame.time_relative", FieldType::Text, "Seconds since the first packet"),
+    FieldDef::new(
+        "frame.number",
+        FieldType::Uint,
+        "Frame number, 1-based, in capture order",
+    ),
+    FieldDef::new(
+        "frame.time",
+        FieldType::Text,
+        "Capture time, RFC 3339 UTC with nanoseconds",
+    ),
+    FieldDef::new(
+        "frame.time_epoch",
+        FieldType::Text,
+        "Capture time, seconds since the epoch",
+    ),
+    FieldDef::new(
+        "frame.time_relative",
+        FieldType::Text,
+        "Seconds since the first packet",
+    ),
     FieldDef::new(
         "frame.time_delta",
         FieldType::Text,
@@ -55,7 +71,9 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -156,7 +174,11 @@ pub fn column(p: &PacketView<'_>, name: &str, out: &mut String) {
         }
         _ => {
             let mut n = 0;
-            for f in p.d.fields.iter().filter(|f| f.name == name && f.value != Value::Empty) {
+            for f in
+                p.d.fields
+                    .iter()
+                    .filter(|f| f.name == name && f.value != Value::Empty)
+            {
                 if n > 0 {
                     out.push(',');
                 }

@@ -21,7 +21,12 @@ impl Printer for HexPrinter {
                     .iter()
                     .find(|l| l.buffer == BufferId::Derived(i as u16))
                     .map_or("derived octets", |l| l.proto);
-            let _ = writeln!(out, "buffer {} ({} octets, first layer {what}):", i + 1, b.len());
+            let _ = writeln!(
+                out,
+                "buffer {} ({} octets, first layer {what}):",
+                i + 1,
+                b.len()
+            );
             dump(b, out);
         }
         out.push('\n');
@@ -48,7 +53,11 @@ pub fn dump(data: &[u8], out: &mut String) {
         }
         out.push_str("  ");
         for &b in chunk {
-            out.push(if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' });
+            out.push(if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            });
         }
         out.push('\n');
     }

@@ -13,7 +13,14 @@ pub const SCHEMA: &str = "mvtp-packet/1";
 pub struct JsonPrinter {
     lines: bool,
     first: bool,
-    scratch: String,
+    scratch: Scratch,
+}
+
+/// Reused buffers of the JSON writer.
+#[derive(Default)]
+pub struct Scratch {
+    text: String,
+    done: Vec<bool>,
 }
 
 impl JsonPrinter {
@@ -22,7 +29,7 @@ impl JsonPrinter {
         Self {
             lines,
             first: true,
-            scratch: String::new(),
+            scratch: Scratch::default(),
         }
     }
 }
@@ -53,9 +60,13 @@ impl Printer for JsonPrinter {
 }
 
 /// Writes one packet as a single-line JSON object.
-pub fn packet_object(p: &PacketView<'_>, scratch: &mut String, out: &mut String) {
+pub fn packet_object(p: &PacketView<'_>, scratch: &mut Scratch, out: &mut String) {
     let d = p.d;
-    let _ = write!(out, "{{\"schema\":\"{SCHEMA}\",\"frame\":{},\"ts\":\"", p.number);
+    let _ = write!(
+        out,
+        "{{\"schema\":\"{SCHEMA}\",\"frame\":{},\"ts\":\"",
+        p.number
+    );
     p.ts.write_rfc3339(out);
     let _ = write!(
         out,
@@ -109,11 +120,19 @@ pub fn packet_object(p: &PacketView<'_>, scratch: &mut String, out: &mut String)
 }
 
 /// `name: [values]` for each distinct name of `fields`, in order of first occurrence.
-/// Quadratic in the fields of one layer (tens), allocation-free.
-fn layer_fields(d: &Dissection, frame: &[u8], fields: &[Field], scratch: &mut String, out: &mut String) {
+/// Quadratic in the fields of one layer (tens), allocation-free in steady state.
+fn layer_fields(
+    d: &Dissection,
+    frame: &[u8],
+    fields: &[Field],
+    scratch: &mut Scratch,
+    out: &mut String,
+) {
+    scratch.done.clear();
+    scratch.done.resize(fields.len(), false);
     let mut first = true;
     for (i, f) in fields.iter().enumerate() {
-        if fields[..i].iter().any(|g| g.name == f.name) {
+        if scratch.done[i] {
             continue;
         }
         if !first {
@@ -123,7 +142,11 @@ fn layer_fields(d: &Dissection, frame: &[u8], fields: &[Field], scratch: &mut St
         json_str(f.name, out);
         out.push_str(":[");
         let mut n = 0;
-        for g in fields[i..].iter().filter(|g| g.name == f.name) {
+        for (j, g) in fields.iter().enumerate().skip(i) {
+            if g.name != f.name {
+                continue;
+            }
+            scratch.done[j] = true;
             if g.value == Value::Empty {
                 continue;
             }
@@ -131,7 +154,7 @@ fn layer_fields(d: &Dissection, frame: &[u8], fields: &[Field], scratch: &mut St
                 out.push(',');
             }
             n += 1;
-            value(d, frame, g, scratch, out);
+            value(d, frame, g, &mut scratch.text, out);
         }
         out.push(']');
     }

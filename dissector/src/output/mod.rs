@@ -108,8 +108,13 @@ impl TimeFormat {
             }
             TimeFormat::Relative => write_signed_nanos(p.ts.nanos_since(p.first_ts), out),
             TimeFormat::Delta => write_signed_nanos(p.ts.nanos_since(p.prev_ts), out),
-            TimeFormat::DeltaDisplayed => write_signed_nanos(p.ts.nanos_since(p.prev_displayed_ts), out),
-            TimeFormat::Epoch => write_signed_nanos(i128::from(p.ts.secs) * 1_000_000_000 + i128::from(p.ts.nanos), out),
+            TimeFormat::DeltaDisplayed => {
+                write_signed_nanos(p.ts.nanos_since(p.prev_displayed_ts), out)
+            }
+            TimeFormat::Epoch => write_signed_nanos(
+                i128::from(p.ts.secs) * 1_000_000_000 + i128::from(p.ts.nanos),
+                out,
+            ),
         }
     }
 }
@@ -198,18 +203,25 @@ pub enum Health {
 /// Classifies a dissection: a `truncated` error in a packet whose capture was cut short
 /// is the capture's doing, not the packet's.
 pub fn health(d: &Dissection) -> Health {
-    let first_error = d.diagnostics.iter().find(|p| p.diag.severity == Severity::Error);
+    let first_error = d
+        .diagnostics
+        .iter()
+        .find(|p| p.diag.severity == Severity::Error);
     match first_error {
         None if d.truncated_capture => Health::TruncatedCapture,
         None => Health::Ok,
-        Some(p) if d.truncated_capture && p.diag.kind == Some(Kind::Truncated) => Health::TruncatedCapture,
+        Some(p) if d.truncated_capture && p.diag.kind == Some(Kind::Truncated) => {
+            Health::TruncatedCapture
+        }
         Some(_) => Health::Malformed,
     }
 }
 
 /// The first non-marker field named `name` in layer `li`.
 pub fn layer_field<'a>(d: &'a Dissection, li: usize, name: &str) -> Option<&'a Field> {
-    d.layer_fields(li).iter().find(|f| f.name == name && f.value != Value::Empty)
+    d.layer_fields(li)
+        .iter()
+        .find(|f| f.name == name && f.value != Value::Empty)
 }
 
 /// The first `name` of layer `li` as an unsigned integer.
@@ -308,22 +320,30 @@ pub fn diag_layer(d: &Dissection, p: &PacketDiagnostic) -> &'static str {
     d.layers.get(p.layer).map_or("frame", |l| l.proto)
 }
 
-/// Appends `s` as a JSON string literal.
+/// Appends `s` as a JSON string literal (runs of plain characters copied at once).
 pub fn json_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII octet, so both ends are character boundaries.
+        out.push_str(s.get(start..i).unwrap_or(""));
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
         }
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
 }
 
@@ -363,12 +383,27 @@ mod tests {
             Value::Str("cvc"),
             Value::Text,
         ] {
-            let f = Field { name: "x", buffer: BufferId::Frame, range: 0..4, value, depth: 0 };
+            let f = Field {
+                name: "x",
+                buffer: BufferId::Frame,
+                range: 0..4,
+                value,
+                depth: 0,
+            };
             let (mut a, mut b) = (String::new(), String::new());
             render(&d, &frame, &f, &mut a);
             d.render(&frame, &f, &mut b);
             assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut s = String::new();
+        json_str("a\"b\\c\nd\u{1}é", &mut s);
+        assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+        let v: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(v, "a\"b\\c\nd\u{1}é");
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! that is missing a field still gets a line: formatters skip what is absent, and a
 //! protocol without a formatter is shown by its name and first fields.
 
-use super::{health, layer_field, layer_flag, layer_uint, put_field, Colors, Health, PacketView, Printer, TimeFormat};
+use super::{
+    health, layer_field, layer_flag, layer_uint, put_field, Colors, Health, PacketView, Printer,
+    TimeFormat,
+};
 use crate::model::{Dissection, Value};
 use codec::Severity;
 use std::fmt::Write as _;
@@ -44,10 +47,19 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
     match health(d) {
         Health::Ok => {}
         Health::TruncatedCapture => c.yellow(out, |o| {
-            let _ = write!(o, " [truncated capture: {} of {} octets]", p.frame.len(), p.orig_len);
+            let _ = write!(
+                o,
+                " [truncated capture: {} of {} octets]",
+                p.frame.len(),
+                p.orig_len
+            );
         }),
         Health::Malformed => {
-            if let Some(e) = d.diagnostics.iter().find(|x| x.diag.severity == Severity::Error) {
+            if let Some(e) = d
+                .diagnostics
+                .iter()
+                .find(|x| x.diag.severity == Severity::Error)
+            {
                 let g = &e.diag;
                 c.red(out, |o| {
                     o.push_str(" [malformed");
@@ -63,7 +75,11 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
         }
     }
     let mut first = true;
-    for w in d.diagnostics.iter().filter(|x| x.diag.severity == Severity::Warning) {
+    for w in d
+        .diagnostics
+        .iter()
+        .filter(|x| x.diag.severity == Severity::Warning)
+    {
         c.yellow(out, |o| {
             o.push_str(if first { " [warning " } else { ", " });
             o.push_str(w.diag.clause.unwrap_or(w.diag.field));
@@ -78,20 +94,27 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
 
 /// True for layers that carry another packet (shown after "via").
 fn is_tunnel(d: &Dissection, i: usize) -> bool {
-    let Some(l) = d.layers.get(i) else { return false };
+    let Some(l) = d.layers.get(i) else {
+        return false;
+    };
     match l.proto {
         "gre" | "esp" => true,
         "l2tp" => layer_uint(d, i, "l2tp.type") == Some(0),
         "mvtp" => layer_uint(d, i, "mvtp.type") == Some(3),
         "mip" => layer_uint(d, i, "mip.type") == Some(4),
-        "ip" | "ipv6" => d.layers.get(i + 1).is_some_and(|n| matches!(n.proto, "ip" | "ipv6")),
+        "ip" | "ipv6" => d
+            .layers
+            .get(i + 1)
+            .is_some_and(|n| matches!(n.proto, "ip" | "ipv6")),
         _ => false,
     }
 }
 
 /// Index of the nearest `ip`/`ipv6` layer before `i`.
 fn enclosing_ip(d: &Dissection, i: usize) -> Option<usize> {
-    (0..i).rev().find(|&j| matches!(d.layers[j].proto, "ip" | "ipv6"))
+    (0..i)
+        .rev()
+        .find(|&j| matches!(d.layers[j].proto, "ip" | "ipv6"))
 }
 
 /// Writes `src → dst` of an IP layer.
@@ -142,12 +165,17 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
     let proto = d.layers[primary].proto;
     let transport = match proto {
         "udp" | "tcp" => Some(primary),
-        "l2tp" | "mip" | "ike" | "esp" if primary > 0 && matches!(d.layers[primary - 1].proto, "udp" | "tcp") => {
+        "l2tp" | "mip" | "ike" | "esp"
+            if primary > 0 && matches!(d.layers[primary - 1].proto, "udp" | "tcp") =>
+        {
             Some(primary - 1)
         }
         _ => None,
     };
-    let ip_based = matches!(proto, "udp" | "tcp" | "icmp" | "ip" | "ipv6" | "gre" | "esp" | "ah") || transport.is_some();
+    let ip_based = matches!(
+        proto,
+        "udp" | "tcp" | "icmp" | "ip" | "ipv6" | "gre" | "esp" | "ah"
+    ) || transport.is_some();
     let scope = transport.unwrap_or(primary);
     let own_ip = if ip_based {
         enclosing_ip(d, scope + 1).filter(|&j| j <= scope)
@@ -166,7 +194,10 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
 
     // Tunnels, innermost first; addresses once per IP header (on the outermost tunnel using it).
     let first_tunnel_layer = own_ip.unwrap_or(scope);
-    let tunnels: Vec<usize> = (0..first_tunnel_layer).rev().filter(|&i| is_tunnel(d, i)).collect();
+    let tunnels: Vec<usize> = (0..first_tunnel_layer)
+        .rev()
+        .filter(|&i| is_tunnel(d, i))
+        .collect();
     for (k, &t) in tunnels.iter().enumerate() {
         out.push_str(" via ");
         c.bold(out, |o| tunnel_name(d, t, o));
@@ -177,7 +208,9 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
             enclosing_ip(d, t)
         };
         if let Some(ip) = ip {
-            let outer_shares = tunnels[k + 1..].iter().any(|&u| u == ip || enclosing_ip(d, u) == Some(ip));
+            let outer_shares = tunnels[k + 1..]
+                .iter()
+                .any(|&u| u == ip || enclosing_ip(d, u) == Some(ip));
             if !outer_shares && Some(ip) != own_ip {
                 out.push(' ');
                 ip_addrs(d, frame, ip, None, out);
@@ -310,7 +343,11 @@ fn kv(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: &mut
 
 fn kv_all(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: &mut String) {
     let mut first = true;
-    for f in d.layer_fields(i).iter().filter(|f| f.name == name && f.value != Value::Empty) {
+    for f in d
+        .layer_fields(i)
+        .iter()
+        .filter(|f| f.name == name && f.value != Value::Empty)
+    {
         out.push_str(if first { " " } else { "," });
         if first {
             out.push_str(label);
@@ -328,7 +365,9 @@ fn kv_hex(d: &Dissection, i: usize, label: &str, name: &str, out: &mut String) {
 }
 
 fn gid(d: &Dissection, frame: &[u8], i: usize, class: &str, addr: &str, out: &mut String) {
-    let Some(a) = layer_field(d, i, addr) else { return };
+    let Some(a) = layer_field(d, i, addr) else {
+        return;
+    };
     out.push_str(" gid=");
     out.push_str(match layer_uint(d, i, class) {
         Some(1) => "local:",
@@ -434,7 +473,10 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
             }
         }
         "l2tp" => {
-            match (layer_uint(d, i, "l2tp.tunnel"), layer_uint(d, i, "l2tp.session")) {
+            match (
+                layer_uint(d, i, "l2tp.tunnel"),
+                layer_uint(d, i, "l2tp.session"),
+            ) {
                 (Some(t), Some(s)) => {
                     let _ = write!(out, " {t}/{s}");
                 }
@@ -446,9 +488,23 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
             if layer_uint(d, i, "l2tp.type") == Some(1) {
                 kv(d, frame, i, "Ns", "l2tp.Ns", out);
                 kv(d, frame, i, "Nr", "l2tp.Nr", out);
-                kv(d, frame, i, "session_id", "l2tp.avp.assigned_session_id", out);
+                kv(
+                    d,
+                    frame,
+                    i,
+                    "session_id",
+                    "l2tp.avp.assigned_session_id",
+                    out,
+                );
                 kv(d, frame, i, "serial", "l2tp.avp.call_serial_number", out);
-                gid(d, frame, i, "l2tp.handoff.gid.class", "l2tp.handoff.gid.address", out);
+                gid(
+                    d,
+                    frame,
+                    i,
+                    "l2tp.handoff.gid.class",
+                    "l2tp.handoff.gid.address",
+                    out,
+                );
             }
         }
         "mip" => {
@@ -499,7 +555,9 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
             kv(d, frame, i, "proto", "ip.proto", out);
             kv(d, frame, i, "nxt", "ipv6.nxt", out);
             kv(d, frame, i, "len", "ip.len", out);
-            if layer_flag(d, i, "ip.flags.mf") == Some(true) || layer_uint(d, i, "ip.frag_offset").is_some_and(|v| v > 0) {
+            if layer_flag(d, i, "ip.flags.mf") == Some(true)
+                || layer_uint(d, i, "ip.frag_offset").is_some_and(|v| v > 0)
+            {
                 out.push_str(" fragment");
             }
         }
@@ -533,7 +591,9 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
             for f in d
                 .layer_fields(i)
                 .iter()
-                .filter(|f| f.depth == 0 && !matches!(f.value, Value::None | Value::Empty | Value::Bytes))
+                .filter(|f| {
+                    f.depth == 0 && !matches!(f.value, Value::None | Value::Empty | Value::Bytes)
+                })
                 .take(3)
             {
                 out.push(' ');
@@ -560,7 +620,10 @@ fn tunnel_detail(d: &Dissection, frame: &[u8], t: usize, out: &mut String) {
     match d.layers[t].proto {
         "esp" => kv_hex(d, t, "spi", "esp.spi", out),
         "l2tp" => {
-            if let (Some(a), Some(b)) = (layer_uint(d, t, "l2tp.tunnel"), layer_uint(d, t, "l2tp.session")) {
+            if let (Some(a), Some(b)) = (
+                layer_uint(d, t, "l2tp.tunnel"),
+                layer_uint(d, t, "l2tp.session"),
+            ) {
                 let _ = write!(out, " {a}/{b}");
             }
         }

@@ -33,7 +33,12 @@ impl Printer for TreePrinter {
         }
         match health(d) {
             Health::TruncatedCapture => c.yellow(out, |o| {
-                let _ = writeln!(o, "    [truncated capture: {} of {} octets]", p.frame.len(), p.orig_len);
+                let _ = writeln!(
+                    o,
+                    "    [truncated capture: {} of {} octets]",
+                    p.frame.len(),
+                    p.orig_len
+                );
             }),
             Health::Malformed => c.red(out, |o| o.push_str("    [malformed]\n")),
             Health::Ok => {}
