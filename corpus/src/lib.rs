@@ -239,9 +239,9 @@ pub fn build_scenarios() -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
     for s in scenarios::all() {
         let g = s.generate()?;
-        out.push((format!("{}.pcapng", s.name), sim::write_merged(&g.frames, &g.links)?));
+        out.push((format!("{}.pcapng", s.name), sim::write_merged(&g.frames, &g.links, &s.framing)?));
         for l in &g.links {
-            out.push((format!("{}.{}.pcap", s.name, l.name()), sim::write_link_pcap(&g.frames, *l)?));
+            out.push((format!("{}.{}.pcap", s.name, l.name()), sim::write_link_pcap(&g.frames, *l, &s.framing)?));
         }
         let mut keys = serde_json::to_vec_pretty(&s.topo.keys_json()).map_err(|e| e.to_string())?;
         keys.push(b'\n');

@@ -244,6 +244,15 @@ pub fn all() -> Vec<Scenario> {
             run: expiry,
         },
         Scenario {
+            name: "mvtp-roam-wlan",
+            description: "mvtp-roam where FA2's access link is IEEE 802.11 (radiotap, data frames To/From DS, LLC/SNAP)",
+            sections: "§2.1 §5.2 §5.4",
+            topo: one(2),
+            framing: vec![Framing::Dix, Framing::Wlan],
+            faults: vec![],
+            run: roam,
+        },
+        Scenario {
             name: "mvtp-roam-lossy",
             description: "mvtp-roam over links that lose 15 % of the packets, and a core that duplicates 20 % (seeded): retransmissions and duplicates",
             sections: "§5.2 PROC-4 PROC-7",

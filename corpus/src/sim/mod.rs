@@ -6,7 +6,8 @@
 //! with documentation addresses and realistic 802 addresses; a scenario runs its schedule,
 //! and [`render`] turns every packet of the run's trace into a frame of the link it crossed:
 //!
-//! - `fa1`, `fa2`, …: the access link of each FA (Ethernet II, or IEEE 802.3 + LLC/SNAP),
+//! - `fa1`, `fa2`, …: the access link of each FA (Ethernet II, IEEE 802.3 + LLC/SNAP, or
+//!   radiotap + IEEE 802.11 + LLC/SNAP),
 //! - `core`: the internet between the FAs' care-of addresses and the server (Ethernet II /
 //!   IPv4 / GRE 0x88B5).
 //!
@@ -42,6 +43,8 @@ pub enum Framing {
     Dix,
     /// IEEE 802.3 + LLC/SNAP (RFC 1042), SNAP type 0x88B5.
     Snap,
+    /// Radiotap + IEEE 802.11 data frames (the FA is the access point), LLC/SNAP 0x88B5.
+    Wlan,
 }
 
 impl Framing {
@@ -50,7 +53,61 @@ impl Framing {
         match self {
             Framing::Dix => "ethernet-dix",
             Framing::Snap => "ethernet-llc-snap",
+            Framing::Wlan => "radiotap-ieee80211-llc-snap",
         }
+    }
+
+    /// The capture's link type.
+    pub fn datalink(self) -> DataLink {
+        match self {
+            Framing::Dix | Framing::Snap => DataLink::ETHERNET,
+            Framing::Wlan => DataLink::IEEE802_11_RADIOTAP,
+        }
+    }
+}
+
+/// The link type of `link`'s captures.
+pub fn datalink(link: Link, framing: &[Framing]) -> DataLink {
+    match link {
+        Link::Access(f) => framing.get(f).copied().unwrap_or(Framing::Dix).datalink(),
+        Link::Core => DataLink::ETHERNET,
+    }
+}
+
+/// An 802.11 data frame with radiotap between a client and its FA (the access point).
+fn wlan(src: Mac, dst: Mac, from_ap: bool, seq: u16, bssid: Mac, inner: S) -> S {
+    use codec::ieee80211::Ieee80211;
+    use codec::radiotap::Radiotap;
+    // Data (type 2, subtype 0); To DS from a station, From DS from the AP.
+    let (flags, addr1, addr2, addr3) = if from_ap {
+        (0x02, dst, src, src)
+    } else {
+        (0x01, bssid, src, dst)
+    };
+    let hdr = Ieee80211 {
+        fc0: 0x08,
+        flags,
+        duration: 44,
+        addr1,
+        addr2,
+        addr3,
+        seq_ctrl: (seq & 0x0FFF) << 4,
+        addr4: None,
+        qos: None,
+        htc: None,
+    };
+    let llc = S::Llc {
+        hdr: codec::llc::Llc::snap(EtherType::MVTP.0),
+        inner: Box::new(inner),
+    };
+    S::Radiotap {
+        // 6 Mbit/s OFDM on channel 6 (2437 MHz), -48 dBm, antenna 1, no FCS.
+        hdr: Radiotap::basic(0x00, 12, 2437, 0x00c0, -48, 1),
+        inner: Box::new(S::Ieee80211 {
+            hdr,
+            inner: Box::new(llc),
+        }),
+        fcs: vec![],
     }
 }
 
@@ -125,7 +182,7 @@ fn link_of(net: &Net, from: Node, to: Option<Node>, tx: &Rx) -> Option<Link> {
 }
 
 /// The octets of one packet on `link`.
-fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing]) -> Result<Vec<u8>, String> {
+fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing], seq: u16, bssid: Mac) -> Result<Vec<u8>, String> {
     let inner = match &tx.packet {
         Packet::Mvtp(m) => S::raw(agents::wire::encode(m).map_err(|e| e.to_string())?),
         Packet::Esp { datagram, .. } => S::raw(datagram.clone()),
@@ -135,6 +192,14 @@ fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing]) -> Result<Vec<u8
             match framing.get(f).copied().unwrap_or(Framing::Dix) {
                 Framing::Dix => S::ethernet(dst, src, EtherType::MVTP, inner),
                 Framing::Snap => S::ethernet_snap(dst, src, EtherType::MVTP, inner),
+                Framing::Wlan => {
+                    // The FA is the access point: a station sends To DS (address 1 = BSSID,
+                    // address 3 = destination), the FA sends From DS.
+                    let from_ap = matches!(from, Node::Fa(_));
+                    return wlan(src, dst, from_ap, seq, bssid, inner)
+                        .emit_fixed()
+                        .map_err(|e| e.to_string());
+                }
             }
         }
         (Addr::Link { src, dst }, Packet::Esp { .. }, _) => S::ethernet_snap(dst, src, EtherType::IPV4, inner),
@@ -159,6 +224,7 @@ fn encode(tx: &Rx, from: Node, link: Link, framing: &[Framing]) -> Result<Vec<u8
 pub fn render(net: &Net, framing: &[Framing]) -> Result<Vec<Frame>, String> {
     let mut out: Vec<Frame> = Vec::new();
     let mut last: Option<(u64, Node, bool, &Rx)> = None;
+    let mut seq: std::collections::BTreeMap<Link, u16> = std::collections::BTreeMap::new();
     for s in &net.trace {
         if let Some((at, from, dup, tx)) = last {
             if at == s.at && from == s.from && dup == s.dup && tx == &s.tx {
@@ -169,7 +235,13 @@ pub fn render(net: &Net, framing: &[Framing]) -> Result<Vec<Frame>, String> {
         let Some(link) = link_of(net, s.from, s.to, &s.tx) else {
             continue;
         };
-        let octets = encode(&s.tx, s.from, link, framing)?;
+        let n = seq.entry(link).or_insert(0);
+        *n = n.wrapping_add(1);
+        let bssid = match link {
+            Link::Access(f) => net.fas.get(f).map_or([0; 6], |fa| fa.config().mac),
+            Link::Core => [0; 6],
+        };
+        let octets = encode(&s.tx, s.from, link, framing, *n, bssid)?;
         out.push(Frame {
             at: s.at,
             link,
@@ -186,9 +258,9 @@ fn ts(at_ms: u64) -> Duration {
 }
 
 /// A classic pcap (Ethernet, microseconds) of the frames of one link.
-pub fn write_link_pcap(frames: &[Frame], link: Link) -> Result<Vec<u8>, String> {
+pub fn write_link_pcap(frames: &[Frame], link: Link, framing: &[Framing]) -> Result<Vec<u8>, String> {
     let header = PcapHeader {
-        datalink: DataLink::ETHERNET,
+        datalink: datalink(link, framing),
         snaplen: 65535,
         ..Default::default()
     };
@@ -202,10 +274,10 @@ pub fn write_link_pcap(frames: &[Frame], link: Link) -> Result<Vec<u8>, String> 
 
 /// The merged capture: pcapng with one interface per link (in `links` order), every
 /// frame in time order.
-pub fn write_merged(frames: &[Frame], links: &[Link]) -> Result<Vec<u8>, String> {
+pub fn write_merged(frames: &[Frame], links: &[Link], framing: &[Framing]) -> Result<Vec<u8>, String> {
     let mut w = PcapNgWriter::new(Vec::new()).map_err(|e| e.to_string())?;
     for l in links {
-        let mut idb = InterfaceDescriptionBlock::new(DataLink::ETHERNET, 0xFFFF);
+        let mut idb = InterfaceDescriptionBlock::new(datalink(*l, framing), 0xFFFF);
         idb.options
             .push(InterfaceDescriptionOption::IfName(Cow::Owned(l.name())));
         idb.options.push(InterfaceDescriptionOption::IfTsResol(9));
