@@ -46,7 +46,14 @@ pub enum Pane {
     Stats,
 }
 
-const CYCLE: [Pane; 6] = [Pane::List, Pane::Tree, Pane::Hex, Pane::Findings, Pane::Bindings, Pane::Stats];
+const CYCLE: [Pane; 6] = [
+    Pane::List,
+    Pane::Tree,
+    Pane::Hex,
+    Pane::Findings,
+    Pane::Bindings,
+    Pane::Stats,
+];
 
 /// A line being typed in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,11 +149,23 @@ pub fn tree_items(d: &Dissection, frame: &[u8]) -> Vec<TreeItem> {
             } else {
                 format!("{}: {}", f.name, d.value_string(frame, f))
             };
-            items.push(TreeItem { depth: f.depth.saturating_add(1), text, buffer: f.buffer, range: f.range.clone(), has_children: false });
+            items.push(TreeItem {
+                depth: f.depth.saturating_add(1),
+                text,
+                buffer: f.buffer,
+                range: f.range.clone(),
+                has_children: false,
+            });
         }
     }
     if !d.diagnostics.is_empty() {
-        items.push(TreeItem { depth: 0, text: "diagnostics".into(), buffer: BufferId::Frame, range: 0..0, has_children: false });
+        items.push(TreeItem {
+            depth: 0,
+            text: "diagnostics".into(),
+            buffer: BufferId::Frame,
+            range: 0..0,
+            has_children: false,
+        });
         for p in &d.diagnostics {
             let g = &p.diag;
             let sev = match g.severity {
@@ -157,7 +176,13 @@ pub fn tree_items(d: &Dissection, frame: &[u8]) -> Vec<TreeItem> {
             let start = u32::try_from(g.offset).unwrap_or(0);
             items.push(TreeItem {
                 depth: 1,
-                text: format!("[{sev}] {} {} at {}: {}", g.field, g.clause.unwrap_or(""), g.offset, g.detail),
+                text: format!(
+                    "[{sev}] {} {} at {}: {}",
+                    g.field,
+                    g.clause.unwrap_or(""),
+                    g.offset,
+                    g.detail
+                ),
                 buffer: p.buffer,
                 range: start..start.saturating_add(1),
                 has_children: false,
@@ -230,7 +255,15 @@ pub struct App {
 
 impl App {
     /// A UI over `shared`, fed by `rx`; `config` and `keys` re-dissect packets on demand.
-    pub fn new(shared: Arc<Shared>, rx: Receiver<Msg>, config: Config, keys: Keys, name: String, ring: usize, filter_text: String) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        rx: Receiver<Msg>,
+        config: Config,
+        keys: Keys,
+        name: String,
+        ring: usize,
+        filter_text: String,
+    ) -> Self {
         App {
             shared,
             rx,
@@ -286,7 +319,11 @@ impl App {
                     let upto = r.upto;
                     self.rescan = None;
                     self.rebuild_view(&flags, upto);
-                    self.status = format!("filter applied: {} of {} packets shown", self.view.len(), self.shared.len());
+                    self.status = format!(
+                        "filter applied: {} of {} packets shown",
+                        self.view.len(),
+                        self.shared.len()
+                    );
                 }
                 Ok(Err(e)) => {
                     self.rescan = None;
@@ -369,7 +406,12 @@ impl App {
 
     fn rebuild_view(&mut self, flags: &[bool], upto: usize) {
         let keep = self.view.get(self.sel).copied();
-        let mut v: Vec<u64> = flags.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as u64 + 1).collect();
+        let mut v: Vec<u64> = flags
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
         if let Ok(idx) = self.shared.index.read() {
             for (i, e) in idx.iter().enumerate().skip(upto) {
                 if e.gen == self.gen && e.matched {
@@ -378,7 +420,9 @@ impl App {
             }
         }
         self.view = v;
-        self.sel = keep.map_or(0, |k| self.view.partition_point(|&x| x < k)).min(self.view.len().saturating_sub(1));
+        self.sel = keep
+            .map_or(0, |k| self.view.partition_point(|&x| x < k))
+            .min(self.view.len().saturating_sub(1));
         self.detail = None;
     }
 
@@ -390,12 +434,20 @@ impl App {
     /// the packets read so far on a background thread.
     pub fn set_filter(&mut self, text: &str) -> Result<(), String> {
         let text = text.trim();
-        let compile = |t: &str| if t.is_empty() { Ok(None) } else { Filter::compile(t).map(Some).map_err(|e| e.to_string()) };
+        let compile = |t: &str| {
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                Filter::compile(t).map(Some).map_err(|e| e.to_string())
+            }
+        };
         let for_reader = compile(text)?;
         let for_job = compile(text)?;
         let upto;
         {
-            let Ok(mut fs) = self.shared.filter.lock() else { return Err("filter lock poisoned".into()) };
+            let Ok(mut fs) = self.shared.filter.lock() else {
+                return Err("filter lock poisoned".into());
+            };
             fs.filter = for_reader;
             fs.gen = fs.gen.wrapping_add(1);
             self.gen = fs.gen;
@@ -414,7 +466,11 @@ impl App {
         self.filter_text = text.to_string();
         self.view.clear();
         self.detail = None;
-        self.status = if text.is_empty() { "filter cleared".into() } else { format!("filtering: {text}") };
+        self.status = if text.is_empty() {
+            "filter cleared".into()
+        } else {
+            format!("filtering: {text}")
+        };
         Ok(())
     }
 
@@ -436,7 +492,14 @@ impl App {
         let mut dis = self.dissector();
         dis.set_time(e.ts.as_f64());
         dis.dissect(e.linktype, &data, e.orig_len as usize, &mut d);
-        let row = make_row(n, e.ts, self.first_ts.unwrap_or(e.ts), e.orig_len, &d, &data);
+        let row = make_row(
+            n,
+            e.ts,
+            self.first_ts.unwrap_or(e.ts),
+            e.orig_len,
+            &d,
+            &data,
+        );
         if self.cache.len() >= ROW_CACHE {
             self.cache.clear();
         }
@@ -446,8 +509,21 @@ impl App {
 
     /// Opens packet `n`: re-reads its octets and dissects it.
     pub fn open(&mut self, n: u64) {
-        let mut det = Detail { number: n, frame: Vec::new(), d: Dissection::default(), items: Vec::new(), collapsed: HashSet::new(), sel: 0, error: None };
-        match self.shared.entry(n).ok_or_else(|| format!("no packet {n}")).and_then(|e| self.shared.load(&e).map(|d| (e, d))) {
+        let mut det = Detail {
+            number: n,
+            frame: Vec::new(),
+            d: Dissection::default(),
+            items: Vec::new(),
+            collapsed: HashSet::new(),
+            sel: 0,
+            error: None,
+        };
+        match self
+            .shared
+            .entry(n)
+            .ok_or_else(|| format!("no packet {n}"))
+            .and_then(|e| self.shared.load(&e).map(|d| (e, d)))
+        {
             Ok((e, data)) => {
                 let mut dis = self.dissector();
                 dis.set_time(e.ts.as_f64());
@@ -485,7 +561,10 @@ impl App {
         if self.view.is_empty() {
             return;
         }
-        let i = self.view.partition_point(|&x| x < n).min(self.view.len() - 1);
+        let i = self
+            .view
+            .partition_point(|&x| x < n)
+            .min(self.view.len() - 1);
         self.sel = i;
         self.follow = false;
         if self.view[i] != n {
@@ -496,9 +575,17 @@ impl App {
     fn jump_finding(&mut self, forward: bool) {
         let cur = self.selected().unwrap_or(0);
         let pick = if forward {
-            self.findings.iter().enumerate().filter(|(_, f)| f.frame > cur).min_by_key(|(_, f)| f.frame)
+            self.findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.frame > cur)
+                .min_by_key(|(_, f)| f.frame)
         } else {
-            self.findings.iter().enumerate().filter(|(_, f)| f.frame < cur).max_by_key(|(_, f)| f.frame)
+            self.findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.frame < cur)
+                .max_by_key(|(_, f)| f.frame)
         };
         match pick {
             Some((i, f)) => {
@@ -551,12 +638,22 @@ impl App {
         std::thread::spawn(move || {
             let r = (|| -> Result<usize, String> {
                 let f = std::fs::File::create(&path).map_err(|e| e.to_string())?;
-                let mut w = CaptureWriter::pcapng(std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
+                let mut w =
+                    CaptureWriter::pcapng(std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
                 let mut k = 0;
                 for n in view {
-                    let Some(e): Option<Entry> = shared.entry(n) else { continue };
+                    let Some(e): Option<Entry> = shared.entry(n) else {
+                        continue;
+                    };
                     let data = shared.load(&e)?;
-                    let p = Packet { ts: e.ts, linktype: e.linktype, interface: 0, orig_len: e.orig_len, data: &data, comment: comments.get(&n).map(String::as_str) };
+                    let p = Packet {
+                        ts: e.ts,
+                        linktype: e.linktype,
+                        interface: 0,
+                        orig_len: e.orig_len,
+                        data: &data,
+                        comment: comments.get(&n).map(String::as_str),
+                    };
                     w.write(&p).map_err(|e| e.to_string())?;
                     k += 1;
                 }
@@ -600,7 +697,11 @@ impl App {
             KeyCode::Char('w') => self.input = Input::Save(DEFAULT_SAVE.into()),
             KeyCode::Char('f') => {
                 self.follow = !self.follow;
-                self.status = if self.follow { "following".into() } else { "paused".into() };
+                self.status = if self.follow {
+                    "following".into()
+                } else {
+                    "paused".into()
+                };
             }
             KeyCode::Char('n') => self.jump_finding(true),
             KeyCode::Char('N') => self.jump_finding(false),
@@ -662,7 +763,11 @@ impl App {
         }
         if let Input::Filter(t) = &self.input {
             let t = t.trim();
-            self.input_error = if t.is_empty() { None } else { Filter::compile(t).err().map(|e| e.to_string()) };
+            self.input_error = if t.is_empty() {
+                None
+            } else {
+                Filter::compile(t).err().map(|e| e.to_string())
+            };
         }
     }
 
@@ -681,7 +786,9 @@ impl App {
             if len == 0 {
                 return 0;
             }
-            (cur as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize
+            (cur as isize)
+                .saturating_add(delta)
+                .clamp(0, len as isize - 1) as usize
         };
         match self.focus {
             Pane::List => {
@@ -694,7 +801,9 @@ impl App {
             }
             Pane::Tree | Pane::Hex => {
                 self.ensure_detail();
-                let Some(det) = self.detail.as_mut() else { return };
+                let Some(det) = self.detail.as_mut() else {
+                    return;
+                };
                 let vis = det.visible();
                 let pos = vis.iter().position(|&i| i == det.sel).unwrap_or(0);
                 if delta != 0 {
@@ -703,9 +812,7 @@ impl App {
                 let has = det.items.get(det.sel).is_some_and(|i| i.has_children);
                 match k.code {
                     KeyCode::Enter | KeyCode::Char(' ') if has => {
-                        if !det.collapsed.remove(&det.sel) {
-                            det.collapsed.insert(det.sel);
-                        }
+                        toggle(&mut det.collapsed, det.sel)
                     }
                     KeyCode::Left if has => {
                         det.collapsed.insert(det.sel);
@@ -739,9 +846,16 @@ impl App {
     /// Draws the whole screen.
     pub fn draw(&mut self, f: &mut Frame<'_>) {
         self.ensure_detail();
-        let [list, middle, bottom, status] =
-            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(35), Constraint::Min(5), Constraint::Length(2)]).areas(f.area());
-        let [tree, hex] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+        let [list, middle, bottom, status] = Layout::vertical([
+            Constraint::Percentage(40),
+            Constraint::Percentage(35),
+            Constraint::Min(5),
+            Constraint::Length(2),
+        ])
+        .areas(f.area());
+        let [tree, hex] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(middle);
         self.draw_list(f, list);
         self.draw_tree(f, tree);
         self.draw_hex(f, hex);
@@ -757,8 +871,15 @@ impl App {
     }
 
     fn block(&self, pane: Pane, title: String) -> Block<'static> {
-        let style = if self.focus == pane { Style::default().fg(Color::Yellow) } else { Style::default() };
-        Block::default().borders(Borders::ALL).border_style(style).title(title)
+        let style = if self.focus == pane {
+            Style::default().fg(Color::Yellow)
+        } else {
+            Style::default()
+        };
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(style)
+            .title(title)
     }
 
     fn draw_list(&mut self, f: &mut Frame<'_>, area: Rect) {
@@ -773,7 +894,12 @@ impl App {
         for i in self.top..end {
             let n = self.view[i];
             let Some(r) = self.row(n) else { continue };
-            let sev = self.frame_sev.get(&n).copied().unwrap_or(0).max(self.shared.entry(n).map_or(0, |e| e.diag));
+            let sev = self
+                .frame_sev
+                .get(&n)
+                .copied()
+                .unwrap_or(0)
+                .max(self.shared.entry(n).map_or(0, |e| e.diag));
             let mut style = match sev {
                 3 => Style::default().fg(Color::Red),
                 2 => Style::default().fg(Color::Yellow),
@@ -782,7 +908,18 @@ impl App {
             if i == self.sel {
                 style = style.add_modifier(Modifier::REVERSED);
             }
-            rows.push(TRow::new(vec![r.number.to_string(), r.time, r.src, r.dst, r.proto, r.len.to_string(), r.info]).style(style));
+            rows.push(
+                TRow::new(vec![
+                    r.number.to_string(),
+                    r.time,
+                    r.src,
+                    r.dst,
+                    r.proto,
+                    r.len.to_string(),
+                    r.info,
+                ])
+                .style(style),
+            );
         }
         let widths = [
             Constraint::Length(7),
@@ -800,9 +937,25 @@ impl App {
         } else {
             ""
         };
-        let title = format!(" Packets {}/{}{} ", self.view.len(), self.shared.len(), state);
-        let header = TRow::new(vec!["No.", "Time", "Source", "Destination", "Proto", "Len", "Info"]).style(Style::default().add_modifier(Modifier::BOLD));
-        let t = Table::new(rows, widths).header(header).block(self.block(Pane::List, title));
+        let title = format!(
+            " Packets {}/{}{} ",
+            self.view.len(),
+            self.shared.len(),
+            state
+        );
+        let header = TRow::new(vec![
+            "No.",
+            "Time",
+            "Source",
+            "Destination",
+            "Proto",
+            "Len",
+            "Info",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD));
+        let t = Table::new(rows, widths)
+            .header(header)
+            .block(self.block(Pane::List, title));
         f.render_widget(t, area);
     }
 
@@ -810,17 +963,27 @@ impl App {
         let h = area.height.saturating_sub(2) as usize;
         let focus_style = self.block(Pane::Tree, String::new());
         let Some(det) = self.detail.as_ref() else {
-            f.render_widget(Paragraph::new("no packet selected").block(focus_style.title(" Tree ")), area);
+            f.render_widget(
+                Paragraph::new("no packet selected").block(focus_style.title(" Tree ")),
+                area,
+            );
             return;
         };
         let title = format!(" Frame {} ", det.number);
         if let Some(e) = &det.error {
-            f.render_widget(Paragraph::new(e.clone()).block(focus_style.title(title)), area);
+            f.render_widget(
+                Paragraph::new(e.clone()).block(focus_style.title(title)),
+                area,
+            );
             return;
         }
         let vis = det.visible();
         let pos = vis.iter().position(|&i| i == det.sel).unwrap_or(0);
-        let top = if h == 0 { 0 } else { pos.saturating_sub(h.saturating_sub(1)) };
+        let top = if h == 0 {
+            0
+        } else {
+            pos.saturating_sub(h.saturating_sub(1))
+        };
         let lines: Vec<Line> = vis
             .iter()
             .skip(top)
@@ -835,7 +998,11 @@ impl App {
                     "▾ "
                 };
                 let text = format!("{}{}{}", "  ".repeat(it.depth as usize), marker, it.text);
-                let mut style = if it.depth == 0 { Style::default().add_modifier(Modifier::BOLD) } else { Style::default() };
+                let mut style = if it.depth == 0 {
+                    Style::default().add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default()
+                };
                 if i == det.sel {
                     style = style.add_modifier(Modifier::REVERSED);
                 }
@@ -858,7 +1025,9 @@ impl App {
             f.render_widget(Paragraph::new("").block(block), area);
             return;
         };
-        let (buf_id, range) = det.selected().map_or((BufferId::Frame, 0..0), |i| (i.buffer, i.range.clone()));
+        let (buf_id, range) = det
+            .selected()
+            .map_or((BufferId::Frame, 0..0), |i| (i.buffer, i.range.clone()));
         let buf = det.d.buffer(&det.frame, buf_id);
         let first_line = (range.start as usize) / 16;
         let top = first_line.saturating_sub(h / 3);
@@ -873,7 +1042,11 @@ impl App {
             let mut spans = vec![Span::raw(format!("{off:04x}  "))];
             for (j, b) in chunk.iter().enumerate() {
                 let at = (off + j) as u32;
-                let s = if range.contains(&at) { hl } else { Style::default() };
+                let s = if range.contains(&at) {
+                    hl
+                } else {
+                    Style::default()
+                };
                 spans.push(Span::styled(format!("{b:02x}"), s));
                 spans.push(Span::raw(if j == 7 { "  " } else { " " }));
             }
@@ -881,15 +1054,25 @@ impl App {
             spans.push(Span::raw(" "));
             for (j, b) in chunk.iter().enumerate() {
                 let at = (off + j) as u32;
-                let s = if range.contains(&at) { hl } else { Style::default() };
-                let c = if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' };
+                let s = if range.contains(&at) {
+                    hl
+                } else {
+                    Style::default()
+                };
+                let c = if b.is_ascii_graphic() || *b == b' ' {
+                    *b as char
+                } else {
+                    '.'
+                };
                 spans.push(Span::styled(c.to_string(), s));
             }
             lines.push(Line::from(spans));
         }
         let title = match buf_id {
             BufferId::Frame => format!(" Hex: frame, bytes {}..{} ", range.start, range.end),
-            BufferId::Derived(i) => format!(" Hex: buffer {i}, bytes {}..{} ", range.start, range.end),
+            BufferId::Derived(i) => {
+                format!(" Hex: buffer {i}, bytes {}..{} ", range.start, range.end)
+            }
         };
         f.render_widget(Paragraph::new(lines).block(block.title(title)), area);
     }
@@ -913,11 +1096,20 @@ impl App {
                 if i == self.finding_sel && self.focus == Pane::Findings {
                     style = style.add_modifier(Modifier::REVERSED);
                 }
-                Line::styled(format!("frame {:>6}  {sev:<7} {:<10} {}", x.frame, x.rule, x.message), style)
+                Line::styled(
+                    format!(
+                        "frame {:>6}  {sev:<7} {:<10} {}",
+                        x.frame, x.rule, x.message
+                    ),
+                    style,
+                )
             })
             .collect();
         let title = format!(" Findings ({}) | Bindings | Stats ", self.findings.len());
-        f.render_widget(Paragraph::new(lines).block(self.block(Pane::Findings, title)), area);
+        f.render_widget(
+            Paragraph::new(lines).block(self.block(Pane::Findings, title)),
+            area,
+        );
     }
 
     /// The lines of the bindings pane.
@@ -937,7 +1129,13 @@ impl App {
         out.push(format!("L2TP tunnels ({})", s.tunnels.len()));
         for t in &s.tunnels {
             let sessions: Vec<String> = t.sessions.iter().map(u64::to_string).collect();
-            out.push(format!("  tunnel {} {} data {} sessions [{}]", t.tunnel, t.endpoints, t.data, sessions.join(", ")));
+            out.push(format!(
+                "  tunnel {} {} data {} sessions [{}]",
+                t.tunnel,
+                t.endpoints,
+                t.data,
+                sessions.join(", ")
+            ));
         }
         out.push(format!("MIP bindings ({})", s.mip_bindings.len()));
         for m in &s.mip_bindings {
@@ -955,14 +1153,34 @@ impl App {
     }
 
     fn draw_bindings(&mut self, f: &mut Frame<'_>, area: Rect) {
-        let lines: Vec<Line> = self.binding_lines().into_iter().skip(self.side_scroll).map(Line::raw).collect();
-        f.render_widget(Paragraph::new(lines).block(self.block(Pane::Bindings, " Findings | Bindings | Stats ".into())), area);
+        let lines: Vec<Line> = self
+            .binding_lines()
+            .into_iter()
+            .skip(self.side_scroll)
+            .map(Line::raw)
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(self.block(Pane::Bindings, " Findings | Bindings | Stats ".into())),
+            area,
+        );
     }
 
     fn draw_stats(&mut self, f: &mut Frame<'_>, area: Rect) {
-        let text = self.stats.as_ref().map_or_else(|| "no statistics yet".to_string(), |s| s.render_text());
-        let lines: Vec<Line> = text.lines().skip(self.side_scroll).map(|l| Line::raw(l.to_string())).collect();
-        f.render_widget(Paragraph::new(lines).block(self.block(Pane::Stats, " Findings | Bindings | Stats ".into())), area);
+        let text = self
+            .stats
+            .as_ref()
+            .map_or_else(|| "no statistics yet".to_string(), |s| s.render_text());
+        let lines: Vec<Line> = text
+            .lines()
+            .skip(self.side_scroll)
+            .map(|l| Line::raw(l.to_string()))
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(self.block(Pane::Stats, " Findings | Bindings | Stats ".into())),
+            area,
+        );
     }
 
     fn draw_status(&mut self, f: &mut Frame<'_>, area: Rect) {
@@ -974,21 +1192,43 @@ impl App {
             Input::None => ("", ""),
         };
         let first = if self.input != Input::None {
-            Line::from(vec![Span::styled(prompt, Style::default().add_modifier(Modifier::BOLD)), Span::raw(text.to_string()), Span::raw("█")])
+            Line::from(vec![
+                Span::styled(prompt, Style::default().add_modifier(Modifier::BOLD)),
+                Span::raw(text.to_string()),
+                Span::raw("█"),
+            ])
         } else {
             let state = match &self.done {
                 None => "reading",
                 Some(None) => "end of input",
                 Some(Some(_)) => "input error",
             };
-            let filt = if self.filter_text.is_empty() { "none".to_string() } else { self.filter_text.clone() };
-            Line::raw(format!("{} | {state} | filter: {filt} | {} findings | ? help, q quit", self.name, self.findings.len()))
+            let filt = if self.filter_text.is_empty() {
+                "none".to_string()
+            } else {
+                self.filter_text.clone()
+            };
+            Line::raw(format!(
+                "{} | {state} | filter: {filt} | {} findings | ? help, q quit",
+                self.name,
+                self.findings.len()
+            ))
         };
         let second = match &self.input_error {
-            Some(e) if matches!(self.input, Input::Filter(_)) => Line::styled(format!("syntax error: {}", e.replace('\n', " ")), Style::default().fg(Color::Red)),
+            Some(e) if matches!(self.input, Input::Filter(_)) => Line::styled(
+                format!("syntax error: {}", e.replace('\n', " ")),
+                Style::default().fg(Color::Red),
+            ),
             _ => Line::raw(self.status.clone()),
         };
         f.render_widget(Paragraph::new(vec![first, second]), area);
+    }
+}
+
+/// Adds `i` to `set`, or removes it when present.
+fn toggle(set: &mut HashSet<usize>, i: usize) {
+    if !set.remove(&i) {
+        set.insert(i);
     }
 }
 
@@ -1026,8 +1266,16 @@ fn draw_help(f: &mut Frame<'_>) {
     let a = f.area();
     let w = a.width.min(96);
     let h = (HELP.len() as u16 + 2).min(a.height);
-    let r = Rect { x: a.x + (a.width - w) / 2, y: a.y + (a.height - h) / 2, width: w, height: h };
+    let r = Rect {
+        x: a.x + (a.width - w) / 2,
+        y: a.y + (a.height - h) / 2,
+        width: w,
+        height: h,
+    };
     f.render_widget(Clear, r);
     let lines: Vec<Line> = HELP.iter().map(|l| Line::raw(*l)).collect();
-    f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help ")), r);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help ")),
+        r,
+    );
 }

@@ -39,15 +39,38 @@ pub struct Options {
     pub follow: bool,
 }
 
-/// Sets up the shared state and the UI for a reader; returns the UI and a closure-free
-/// description of what the reader thread must run (`feed`).
-pub fn setup<R: Read>(reader: &CaptureReader<R>, dissector: &Dissector, opts: &Options) -> Result<(App, Arc<Shared>, mpsc::Sender<source::Msg>, Option<std::fs::File>), String> {
-    let filter = match opts.filter.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+/// What [`setup`] returns: the UI, the shared state, the reader's sender, the spill file.
+pub type Setup = (
+    App,
+    Arc<Shared>,
+    mpsc::Sender<source::Msg>,
+    Option<std::fs::File>,
+);
+
+/// Sets up the shared state and the UI for a reader: the UI, and what
+/// [`source::reader_loop`] needs (shared state, sender, the spill file of a stream).
+pub fn setup<R: Read>(
+    reader: &CaptureReader<R>,
+    dissector: &Dissector,
+    opts: &Options,
+) -> Result<Setup, String> {
+    let filter = match opts
+        .filter
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(t) => Some(Filter::compile(t).map_err(|e| format!("-Y: {e}"))?),
         None => None,
     };
     let (store, spill) = match &opts.path {
-        Some(p) => (Store::File { path: p.clone(), pcap: matches!(reader.format(), Format::Pcap { .. }) }, None),
+        Some(p) => (
+            Store::File {
+                path: p.clone(),
+                pcap: matches!(reader.format(), Format::Pcap { .. }),
+            },
+            None,
+        ),
         None => {
             let tmp = tempfile::NamedTempFile::new().map_err(|e| format!("spill file: {e}"))?;
             let (file, path) = tmp.keep().map_err(|e| format!("spill file: {e}"))?;
@@ -71,7 +94,11 @@ pub fn setup<R: Read>(reader: &CaptureReader<R>, dissector: &Dissector, opts: &O
 
 /// Reads a whole capture synchronously into a UI (tests and scripts): the reader runs on
 /// this thread to the end, then the UI drains everything.
-pub fn load_sync<R: Read>(reader: CaptureReader<R>, dissector: Dissector, opts: &Options) -> Result<App, String> {
+pub fn load_sync<R: Read>(
+    reader: CaptureReader<R>,
+    dissector: Dissector,
+    opts: &Options,
+) -> Result<App, String> {
     let (mut app, shared, tx, spill) = setup(&reader, &dissector, opts)?;
     source::reader_loop(reader, dissector, &shared, &tx, spill);
     app.settle();
@@ -80,31 +107,35 @@ pub fn load_sync<R: Read>(reader: CaptureReader<R>, dissector: Dissector, opts: 
 
 /// Runs the terminal UI. The reader runs on this thread (the capture source need not be
 /// `Send`); the UI runs on its own thread and never waits for the reader.
-pub fn run<R: Read>(reader: CaptureReader<R>, dissector: Dissector, opts: Options) -> Result<(), String> {
+pub fn run<R: Read>(
+    reader: CaptureReader<R>,
+    dissector: Dissector,
+    opts: Options,
+) -> Result<(), String> {
     let (app, shared, tx, spill) = setup(&reader, &dissector, &opts)?;
-    let spill_path = match &shared.store {
-        Store::Spill(p) => Some(p.clone()),
-        Store::File { .. } => None,
-    };
     let ui_shared = shared.clone();
     let ui = std::thread::spawn(move || {
         let r = ui_loop(app);
-        ui_shared.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        ui_shared
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         r
     });
     source::reader_loop(reader, dissector, &shared, &tx, spill);
     drop(tx);
     // The reader ended (end of input): the UI goes on until `q`.
-    let r = ui.join().map_err(|_| "the UI thread panicked".to_string()).and_then(|r| r);
-    if let Some(p) = spill_path {
-        let _ = std::fs::remove_file(p);
-    }
+    let r = ui
+        .join()
+        .map_err(|_| "the UI thread panicked".to_string())
+        .and_then(|r| r);
     r
 }
 
 fn ui_loop(mut app: App) -> Result<(), String> {
     use crossterm::event::{self, Event, KeyEventKind};
-    use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+    use crossterm::terminal::{
+        disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    };
     use crossterm::ExecutableCommand;
     let mut out = std::io::stdout();
     enable_raw_mode().map_err(|e| format!("terminal: {e}"))?;
@@ -113,13 +144,14 @@ fn ui_loop(mut app: App) -> Result<(), String> {
         let _ = disable_raw_mode();
         let _ = std::io::stdout().execute(LeaveAlternateScreen);
     };
-    let mut terminal = match ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout())) {
-        Ok(t) => t,
-        Err(e) => {
-            restore();
-            return Err(format!("terminal: {e}"));
-        }
-    };
+    let mut terminal =
+        match ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout())) {
+            Ok(t) => t,
+            Err(e) => {
+                restore();
+                return Err(format!("terminal: {e}"));
+            }
+        };
     let result = loop {
         app.tick();
         if let Err(e) = terminal.draw(|f| app.draw(f)) {

@@ -93,7 +93,8 @@ impl Shared {
     /// The entry of packet `number` (1-based).
     pub fn entry(&self, number: u64) -> Option<Entry> {
         let idx = self.index.read().ok()?;
-        idx.get(usize::try_from(number.checked_sub(1)?).ok()?).copied()
+        idx.get(usize::try_from(number.checked_sub(1)?).ok()?)
+            .copied()
     }
 
     /// Number of packets read.
@@ -112,15 +113,26 @@ impl Shared {
     }
 }
 
+impl Drop for Shared {
+    /// The spill file of a stream is temporary.
+    fn drop(&mut self) {
+        if let Store::Spill(p) = &self.store {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Reads the captured octets of `e` from `store`.
 pub fn load(store: &Store, e: &Entry) -> Result<Vec<u8>, String> {
     let caplen = e.caplen as usize;
     match store {
         Store::Spill(path) => {
             let mut f = File::open(path).map_err(|x| format!("spill file: {x}"))?;
-            f.seek(SeekFrom::Start(e.start)).map_err(|x| x.to_string())?;
+            f.seek(SeekFrom::Start(e.start))
+                .map_err(|x| x.to_string())?;
             let mut v = vec![0; caplen];
-            f.read_exact(&mut v).map_err(|x| format!("spill file: {x}"))?;
+            f.read_exact(&mut v)
+                .map_err(|x| format!("spill file: {x}"))?;
             Ok(v)
         }
         Store::File { path, pcap } => {
@@ -129,11 +141,18 @@ pub fn load(store: &Store, e: &Entry) -> Result<Vec<u8>, String> {
                 return Err("record span too large".into());
             }
             let mut f = File::open(path).map_err(|x| format!("{}: {x}", path.display()))?;
-            f.seek(SeekFrom::Start(e.start)).map_err(|x| x.to_string())?;
+            f.seek(SeekFrom::Start(e.start))
+                .map_err(|x| x.to_string())?;
             let mut v = vec![0; span as usize];
-            f.read_exact(&mut v).map_err(|x| format!("{}: {x}", path.display()))?;
-            let data = if *pcap { pcap_data(&v, caplen) } else { pcapng_data(&v, caplen) };
-            data.map(<[u8]>::to_vec).ok_or_else(|| format!("packet record not found at file offset {}", e.start))
+            f.read_exact(&mut v)
+                .map_err(|x| format!("{}: {x}", path.display()))?;
+            let data = if *pcap {
+                pcap_data(&v, caplen)
+            } else {
+                pcapng_data(&v, caplen)
+            };
+            data.map(<[u8]>::to_vec)
+                .ok_or_else(|| format!("packet record not found at file offset {}", e.start))
         }
     }
 }
@@ -150,7 +169,7 @@ fn pcapng_data(span: &[u8], caplen: usize) -> Option<&[u8]> {
     let tail: [u8; 4] = span.get(n.checked_sub(4)?..)?.try_into().ok()?;
     for len in [u32::from_le_bytes(tail), u32::from_be_bytes(tail)] {
         let len = len as usize;
-        if len < 16 || len > n || len % 4 != 0 {
+        if len < 16 || len > n || len & 3 != 0 {
             continue;
         }
         let block = &span[n - len..];
@@ -194,7 +213,14 @@ pub struct Row {
 }
 
 /// Builds the summary row of a dissected packet.
-pub fn make_row(number: u64, ts: Timestamp, first: Timestamp, orig_len: u32, d: &Dissection, frame: &[u8]) -> Row {
+pub fn make_row(
+    number: u64,
+    ts: Timestamp,
+    first: Timestamp,
+    orig_len: u32,
+    d: &Dissection,
+    frame: &[u8],
+) -> Row {
     let mut time = String::new();
     output::write_signed_nanos(ts.nanos_since(first), &mut time);
     let mut info = String::new();
@@ -237,7 +263,15 @@ pub fn make_row(number: u64, ts: Timestamp, first: Timestamp, orig_len: u32, d: 
         .find(|l| !matches!(l.proto, "data" | "overhead"))
         .map_or("?", |l| l.proto)
         .to_string();
-    Row { number, time, src, dst, proto, len: orig_len, info }
+    Row {
+        number,
+        time,
+        src,
+        dst,
+        proto,
+        len: orig_len,
+        info,
+    }
 }
 
 /// Severity as a small number (0 none, 1 info, 2 warning, 3 error).
@@ -264,7 +298,13 @@ pub enum Msg {
 
 /// Reads every packet of `reader`, appending to `shared.index` and sending rows, findings
 /// and statistics to `tx`. With `spill`, the frames are also appended to that file (stdin).
-pub fn reader_loop<R: Read>(mut reader: CaptureReader<R>, mut dissector: Dissector, shared: &Shared, tx: &Sender<Msg>, mut spill: Option<File>) {
+pub fn reader_loop<R: Read>(
+    mut reader: CaptureReader<R>,
+    mut dissector: Dissector,
+    shared: &Shared,
+    tx: &Sender<Msg>,
+    mut spill: Option<File>,
+) {
     reader.set_stop_flag(shared.stop.clone());
     let mut d = Dissection::default();
     let mut checker = Checker::new(CheckConfig::default());
@@ -295,7 +335,12 @@ pub fn reader_loop<R: Read>(mut reader: CaptureReader<R>, mut dissector: Dissect
         let row = make_row(n, ts, first_ts, p.orig_len, &d, p.data);
         checker.packet(n, ts.as_f64(), &d, p.data);
         stats.add(n, ts.as_f64(), &d, p.data);
-        let diag = d.diagnostics.iter().map(|x| sev_rank(x.diag.severity)).max().unwrap_or(0);
+        let diag = d
+            .diagnostics
+            .iter()
+            .map(|x| sev_rank(x.diag.severity))
+            .max()
+            .unwrap_or(0);
         let caplen = u32::try_from(p.data.len()).unwrap_or(u32::MAX);
         let spilled = match spill.as_mut() {
             Some(f) => {
@@ -309,12 +354,24 @@ pub fn reader_loop<R: Read>(mut reader: CaptureReader<R>, mut dissector: Dissect
             None => None,
         };
         let (linktype, orig_len) = (p.linktype, p.orig_len);
-        let Ok(fs) = shared.filter.lock() else { break Some("filter lock poisoned".into()) };
+        let Ok(fs) = shared.filter.lock() else {
+            break Some("filter lock poisoned".into());
+        };
         let matched = fs.filter.as_ref().is_none_or(|f| f.matches(&d, p.data));
         let real_end = reader.offset();
         let (start, end) = spilled.unwrap_or((prev_end, real_end));
         prev_end = real_end;
-        let entry = Entry { start, end, caplen, orig_len, ts, linktype, matched, gen: fs.gen, diag };
+        let entry = Entry {
+            start,
+            end,
+            caplen,
+            orig_len,
+            ts,
+            linktype,
+            matched,
+            gen: fs.gen,
+            diag,
+        };
         if let Ok(mut idx) = shared.index.write() {
             idx.push(entry);
         }
@@ -342,23 +399,33 @@ pub fn reader_loop<R: Read>(mut reader: CaptureReader<R>, mut dissector: Dissect
     let _ = tx.send(Msg::Done(result));
 }
 
-
 /// Re-evaluates `filter` on packets `1..=upto` (a changed display filter): one flag per
 /// packet. Files are streamed from the start (so reassembly sees what it saw the first
 /// time); a spill file is read entry by entry. Stops early when `cancel` is set.
-pub fn rescan(shared: &Shared, mut dissector: Dissector, filter: Option<&Filter>, upto: usize, cancel: &AtomicBool) -> Result<Vec<bool>, String> {
-    let Some(filter) = filter else { return Ok(vec![true; upto]) };
+pub fn rescan(
+    shared: &Shared,
+    mut dissector: Dissector,
+    filter: Option<&Filter>,
+    upto: usize,
+    cancel: &AtomicBool,
+) -> Result<Vec<bool>, String> {
+    let Some(filter) = filter else {
+        return Ok(vec![true; upto]);
+    };
     let mut out = Vec::with_capacity(upto);
     let mut d = Dissection::default();
     match &shared.store {
         Store::File { path, .. } => {
             let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut r = CaptureReader::new(std::io::BufReader::new(f)).map_err(|e| e.to_string())?;
+            let mut r =
+                CaptureReader::new(std::io::BufReader::new(f)).map_err(|e| e.to_string())?;
             while out.len() < upto {
                 if cancel.load(Ordering::Relaxed) {
                     return Err("cancelled".into());
                 }
-                let Some(p) = r.next_packet().map_err(|e| e.to_string())? else { break };
+                let Some(p) = r.next_packet().map_err(|e| e.to_string())? else {
+                    break;
+                };
                 dissector.set_time(p.ts.as_f64());
                 dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
                 out.push(filter.matches(&d, p.data));
@@ -369,7 +436,9 @@ pub fn rescan(shared: &Shared, mut dissector: Dissector, filter: Option<&Filter>
                 if cancel.load(Ordering::Relaxed) {
                     return Err("cancelled".into());
                 }
-                let Some(e) = shared.entry(i as u64 + 1) else { break };
+                let Some(e) = shared.entry(i as u64 + 1) else {
+                    break;
+                };
                 let data = shared.load(&e)?;
                 dissector.set_time(e.ts.as_f64());
                 dissector.dissect(e.linktype, &data, e.orig_len as usize, &mut d);

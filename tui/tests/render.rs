@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use tui::app::{tree_items, App, Pane};
 
 fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/captures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/captures")
+        .join(name)
 }
 
 fn keys() -> Keys {
@@ -49,7 +51,11 @@ fn screen(app: &mut App) -> (Vec<String>, Terminal<TestBackend>) {
     t.draw(|f| app.draw(f)).expect("draw");
     let buf = t.backend().buffer().clone();
     let lines = (0..buf.area.height)
-        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
         .collect();
     (lines, t)
 }
@@ -74,12 +80,30 @@ fn selected_packet_tree_and_hex_highlight_spec_5_1() {
     app.focus = Pane::Tree;
     let (lines, _) = screen(&mut app);
     assert!(has(&lines, "Frame 5"), "{lines:#?}");
-    let items: Vec<String> = app.detail.as_ref().expect("detail").items.iter().map(|i| i.text.clone()).collect();
-    assert!(items.iter().any(|t| t == "mvtp  [38..123]"), "mvtp layer header: {items:#?}");
-    assert!(has(&lines, "▾ eth  [0..123]") || has(&lines, "▾ eth"), "{lines:#?}");
+    let items: Vec<String> = app
+        .detail
+        .as_ref()
+        .expect("detail")
+        .items
+        .iter()
+        .map(|i| i.text.clone())
+        .collect();
+    assert!(
+        items.iter().any(|t| t == "mvtp  [38..123]"),
+        "mvtp layer header: {items:#?}"
+    );
+    assert!(
+        has(&lines, "▾ eth  [0..123]") || has(&lines, "▾ eth"),
+        "{lines:#?}"
+    );
     // Walk down to mvtp.leid and check the highlighted octets.
     for _ in 0..200 {
-        let sel = app.detail.as_ref().and_then(|d| d.selected()).map(|i| i.text.clone()).unwrap_or_default();
+        let sel = app
+            .detail
+            .as_ref()
+            .and_then(|d| d.selected())
+            .map(|i| i.text.clone())
+            .unwrap_or_default();
         if sel.starts_with("mvtp.leid") {
             break;
         }
@@ -95,9 +119,16 @@ fn selected_packet_tree_and_hex_highlight_spec_5_1() {
     assert!(has(&lines, "bytes 42..44"), "{lines:#?}");
     // Exactly the 2 LEID octets are reversed: "00 05" in hex and ".." in ASCII.
     let buf = t.backend().buffer();
-    let hex_row = lines.iter().position(|l| l.contains("0020  ")).expect("hex line 0x20");
+    let hex_row = lines
+        .iter()
+        .position(|l| l.contains("0020  "))
+        .expect("hex line 0x20");
     let reversed: String = (0..buf.area.width)
-        .filter(|&x| buf[(x, hex_row as u16)].modifier.contains(Modifier::REVERSED))
+        .filter(|&x| {
+            buf[(x, hex_row as u16)]
+                .modifier
+                .contains(Modifier::REVERSED)
+        })
         .map(|x| buf[(x, hex_row as u16)].symbol().to_string())
         .collect();
     assert_eq!(reversed, "0005..", "octets 0x2a..0x2c on the 0x20 line");
@@ -120,17 +151,33 @@ fn tree_collapse_hides_children() {
 #[test]
 fn findings_pane_and_jump_check_engine() {
     let mut app = load(&corpus("spec-vectors.pcapng"), 1000, None);
-    assert!(app.findings.iter().any(|f| f.rule == "AUTH-5" && f.frame == 25));
+    assert!(app
+        .findings
+        .iter()
+        .any(|f| f.rule == "AUTH-5" && f.frame == 25));
     let (lines, _) = screen(&mut app);
     let first = &app.findings[0];
-    assert!(has(&lines, &format!("frame {:>6}", first.frame)) && has(&lines, first.rule), "{lines:#?}");
+    assert!(
+        has(&lines, &format!("frame {:>6}", first.frame)) && has(&lines, first.rule),
+        "{lines:#?}"
+    );
     app.goto(1);
     key(&mut app, KeyCode::Char('n'));
-    let first = app.findings.iter().map(|f| f.frame).filter(|&f| f > 1).min().expect("a finding");
+    let first = app
+        .findings
+        .iter()
+        .map(|f| f.frame)
+        .filter(|&f| f > 1)
+        .min()
+        .expect("a finding");
     assert_eq!(app.selected(), Some(first));
     // Enter in the findings pane jumps to the selected finding's frame.
     app.focus = Pane::Findings;
-    let idx = app.findings.iter().position(|f| f.rule == "AUTH-5").expect("AUTH-5");
+    let idx = app
+        .findings
+        .iter()
+        .position(|f| f.rule == "AUTH-5")
+        .expect("AUTH-5");
     for _ in 0..idx {
         key(&mut app, KeyCode::Down);
     }
@@ -151,9 +198,18 @@ fn bindings_pane_lists_mvtp_l2tp_mip() {
     key(&mut app, KeyCode::Tab); // → Bindings
     assert_eq!(app.focus, Pane::Bindings);
     let (lines, _) = screen(&mut app);
-    assert!(has(&lines, "gid mac:00:21:6a:4b:1c:2d leid 5 cid 1005"), "{lines:#?}");
-    assert!(has(&lines, "tunnel 18961 192.0.2.10 → 203.0.113.5"), "{lines:#?}");
-    assert!(has(&lines, "home 10.40.1.23 HA 10.40.0.1 care-of 10.40.7.66"), "{lines:#?}");
+    assert!(
+        has(&lines, "gid mac:00:21:6a:4b:1c:2d leid 5 cid 1005"),
+        "{lines:#?}"
+    );
+    assert!(
+        has(&lines, "tunnel 18961 192.0.2.10 → 203.0.113.5"),
+        "{lines:#?}"
+    );
+    assert!(
+        has(&lines, "home 10.40.1.23 HA 10.40.0.1 care-of 10.40.7.66"),
+        "{lines:#?}"
+    );
 }
 
 #[test]
@@ -171,7 +227,10 @@ fn display_filter_syntax_error_inline_then_applied() {
     assert!(app.view.len() < 28);
     assert!(app.view.contains(&5));
     let (lines, _) = screen(&mut app);
-    assert!(has(&lines, &format!("Packets {}/28", app.view.len())), "{lines:#?}");
+    assert!(
+        has(&lines, &format!("Packets {}/28", app.view.len())),
+        "{lines:#?}"
+    );
     assert!(has(&lines, "filter: mvtp.type == 4"), "{lines:#?}");
 }
 
@@ -201,17 +260,33 @@ fn save_writes_filtered_packets_with_findings_as_comments() {
 fn ring_1000_of_50000_packets_reopens_packet_10_with_full_tree() {
     // Templates: the corpus capture's packets, repeated to 50,000.
     let mut templates: Vec<(Timestamp, codec::numbers::LinkType, u32, Vec<u8>)> = Vec::new();
-    let mut r = CaptureReader::new(std::fs::File::open(corpus("spec-vectors.pcapng")).expect("capture")).expect("header");
+    let mut r =
+        CaptureReader::new(std::fs::File::open(corpus("spec-vectors.pcapng")).expect("capture"))
+            .expect("header");
     while let Some(p) = r.next_packet().expect("read") {
         templates.push((p.ts, p.linktype, p.orig_len, p.data.to_vec()));
     }
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("big.pcapng");
-    let mut w = CaptureWriter::pcapng(std::io::BufWriter::new(std::fs::File::create(&path).expect("create"))).expect("writer");
+    let mut w = CaptureWriter::pcapng(std::io::BufWriter::new(
+        std::fs::File::create(&path).expect("create"),
+    ))
+    .expect("writer");
     for i in 0..50_000usize {
         let (ts, lt, ol, data) = &templates[i % templates.len()];
-        let ts = Timestamp { secs: ts.secs + i as i64, nanos: ts.nanos };
-        w.write(&Packet { ts, linktype: *lt, interface: 0, orig_len: *ol, data, comment: None }).expect("write");
+        let ts = Timestamp {
+            secs: ts.secs + i as i64,
+            nanos: ts.nanos,
+        };
+        w.write(&Packet {
+            ts,
+            linktype: *lt,
+            interface: 0,
+            orig_len: *ol,
+            data,
+            comment: None,
+        })
+        .expect("write");
     }
     w.finish().expect("finish");
     let mut app = load(&path, 1000, None);
@@ -231,4 +306,20 @@ fn ring_1000_of_50000_packets_reopens_packet_10_with_full_tree() {
     let row = app.row(10).expect("row 10");
     assert_eq!(row.number, 10);
     assert!(!row.info.is_empty());
+}
+
+#[test]
+fn stream_input_spills_frames_and_reopens_them() {
+    // A stream (no path): frames go to a spill file, and packets re-open from it.
+    let bytes = std::fs::read(corpus("spec-vectors.pcapng")).expect("capture");
+    let reader = CaptureReader::new(std::io::Cursor::new(bytes)).expect("header");
+    let opts = tui::Options { name: "-".into(), path: None, ring: 4, filter: None, follow: false };
+    let mut app = tui::load_sync(reader, Dissector::new(Config::default(), keys()), &opts).expect("load");
+    assert_eq!(app.view.len(), 28);
+    assert_eq!(app.ring_len(), 4);
+    app.open(5);
+    let det = app.detail.as_ref().expect("detail");
+    assert!(det.error.is_none(), "{:?}", det.error);
+    assert!(det.items.iter().any(|i| i.text == "mvtp.leid: 5"));
+    assert!(app.row(2).is_some_and(|r| r.info.starts_with("MV-FAS")));
 }

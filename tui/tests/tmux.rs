@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/captures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/captures")
+        .join(name)
 }
 
 fn binary() -> Option<PathBuf> {
@@ -40,7 +42,17 @@ impl Session {
     fn start(name: &str, cwd: &Path, cmd: &str) -> Session {
         let s = Session(format!("mvtp-tui-{name}-{}", std::process::id()));
         let st = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &s.0, "-x", "200", "-y", "50", "-c"])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &s.0,
+                "-x",
+                "200",
+                "-y",
+                "50",
+                "-c",
+            ])
             .arg(cwd)
             .arg(cmd)
             .status()
@@ -49,11 +61,18 @@ impl Session {
         s
     }
     fn screen(&self) -> String {
-        let o = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.0]).output().expect("capture-pane");
+        let o = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .expect("capture-pane");
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
     fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.0]).args(keys).status().expect("send-keys");
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.0])
+            .args(keys)
+            .status()
+            .expect("send-keys");
         assert!(st.success());
     }
     fn wait_for(&self, what: &str) -> String {
@@ -70,18 +89,26 @@ impl Session {
         }
     }
     fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.0]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.0])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).stderr(Stdio::null()).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
 fn count(path: &Path) -> (usize, Vec<String>) {
-    let mut r = CaptureReader::new(std::fs::File::open(path).expect("saved file")).expect("capture");
+    let mut r =
+        CaptureReader::new(std::fs::File::open(path).expect("saved file")).expect("capture");
     let mut n = 0;
     let mut comments = Vec::new();
     while let Some(p) = r.next_packet().expect("read") {
@@ -118,7 +145,10 @@ fn tmux_open_filter_open_packet_jump_finding_save_quit() {
     s.keys(&["-l", "5"]);
     s.keys(&["Enter"]);
     let screen = s.wait_for("Frame 5");
-    assert!(screen.contains("mvtp.leid") || screen.contains("eth"), "{screen}");
+    assert!(
+        screen.contains("mvtp.leid") || screen.contains("eth"),
+        "{screen}"
+    );
     // Clear the filter, jump to the next finding.
     s.keys(&["/"]);
     for _ in 0..20 {
@@ -141,7 +171,10 @@ fn tmux_open_filter_open_packet_jump_finding_save_quit() {
     assert!(!s.alive(), "q did not quit");
     let (n, comments) = count(&dir.path().join("mvtp-tui-saved.pcapng"));
     assert_eq!(n, 28);
-    assert!(comments.iter().any(|c| c.contains("AUTH-5")), "{comments:?}");
+    assert!(
+        comments.iter().any(|c| c.contains("AUTH-5")),
+        "{comments:?}"
+    );
 }
 
 #[test]
@@ -149,18 +182,32 @@ fn tmux_follow_shows_appended_rows_and_findings_without_keys() {
     let Some(bin) = ready() else { return };
     let dir = tempfile::tempdir().expect("tmp");
     let mut packets = Vec::new();
-    let mut r = CaptureReader::new(std::fs::File::open(corpus("spec-vectors.pcapng")).expect("capture")).expect("header");
+    let mut r =
+        CaptureReader::new(std::fs::File::open(corpus("spec-vectors.pcapng")).expect("capture"))
+            .expect("header");
     while let Some(p) = r.next_packet().expect("read") {
         packets.push((p.ts, p.linktype, p.orig_len, p.data.to_vec()));
     }
     let path = dir.path().join("growing.pcapng");
     let write = |range: std::ops::Range<usize>| {
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("open");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("open");
         // Each append is a new pcapng section (SHB, IDB, EPBs): readers continue across it.
         let mut w = CaptureWriter::pcapng(f).expect("writer");
         for (ts, lt, ol, data) in &packets[range] {
             let ts: Timestamp = *ts;
-            w.write(&Packet { ts, linktype: *lt, interface: 0, orig_len: *ol, data, comment: None }).expect("write");
+            w.write(&Packet {
+                ts,
+                linktype: *lt,
+                interface: 0,
+                orig_len: *ol,
+                data,
+                comment: None,
+            })
+            .expect("write");
         }
         w.finish().expect("finish");
     };
@@ -176,6 +223,9 @@ fn tmux_follow_shows_appended_rows_and_findings_without_keys() {
     assert!(screen.contains("0 findings"), "{screen}");
     write(3..packets.len());
     let screen = s.wait_for(&format!("Packets {0}/{0}", packets.len()));
-    assert!(!screen.contains("| 0 findings"), "findings appeared: {screen}");
+    assert!(
+        !screen.contains("| 0 findings"),
+        "findings appeared: {screen}"
+    );
     s.keys(&["q"]);
 }
