@@ -106,6 +106,13 @@ impl Drop for Session {
     }
 }
 
+/// The findings count of the status line (`| N findings |`).
+fn findings(screen: &str) -> Option<u64> {
+    let line = screen.lines().find(|l| l.contains(" findings | ? help"))?;
+    let head = line.split(" findings | ? help").next()?;
+    head.rsplit("| ").next()?.trim().parse().ok()
+}
+
 fn count(path: &Path) -> (usize, Vec<String>) {
     let mut r =
         CaptureReader::new(std::fs::File::open(path).expect("saved file")).expect("capture");
@@ -219,13 +226,23 @@ fn tmux_follow_shows_appended_rows_and_findings_without_keys() {
         corpus("spec-vectors.keys.json").display()
     );
     let s = Session::start("follow", dir.path(), &cmd);
-    let screen = s.wait_for("Packets 3/3");
-    assert!(screen.contains("0 findings"), "{screen}");
+    s.wait_for("Packets 3/3");
+    std::thread::sleep(Duration::from_millis(500));
+    let before = findings(&s.screen()).expect("findings count in the status line");
     write(3..packets.len());
-    let screen = s.wait_for(&format!("Packets {0}/{0}", packets.len()));
-    assert!(
-        !screen.contains("| 0 findings"),
-        "findings appeared: {screen}"
-    );
+    s.wait_for(&format!("Packets {0}/{0}", packets.len()));
+    // New findings appear with no key press.
+    let t = Instant::now();
+    loop {
+        let screen = s.screen();
+        if findings(&screen).is_some_and(|n| n > before) {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no new findings after {before}: {screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     s.keys(&["q"]);
 }
