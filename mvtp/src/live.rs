@@ -41,6 +41,8 @@ mod imp {
 
     impl Live {
         /// The next packet; `None` when the capture ends.
+        // `time_t` is i64 here but i32 on some targets: the conversion is not useless everywhere.
+        #[allow(clippy::useless_conversion)]
         pub fn next(&mut self) -> Result<Option<Packet<'_>>, String> {
             // Copied into a reused buffer: a borrow returned from inside the retry loop
             // would outlive the loop's other iterations (NLL problem case #3).
@@ -48,7 +50,7 @@ mod imp {
                 match self.cap.next_packet() {
                     Ok(p) => {
                         let ts = Timestamp {
-                            secs: p.header.ts.tv_sec as i64,
+                            secs: i64::from(p.header.ts.tv_sec),
                             nanos: (p.header.ts.tv_usec as u32).saturating_mul(1000),
                         };
                         self.buf.clear();
