@@ -75,7 +75,7 @@ pub struct AgentAdvView<'a> {
 impl<'a> AgentAdvView<'a> {
     /// Checks the length: 6 + 4k octets, k ≥ 0 [AVP-6].
     pub fn new(body: &'a [u8]) -> Result<Self, BadBodyLength> {
-        if body.len() < FIXED_LEN || (body.len() - FIXED_LEN) % 4 != 0 {
+        if body.len() < FIXED_LEN || !(body.len() - FIXED_LEN).is_multiple_of(4) {
             return Err(BadBodyLength(body.len()));
         }
         Ok(Self { body })

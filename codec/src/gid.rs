@@ -134,7 +134,7 @@ pub fn check(class: u8, address: &[u8]) -> Result<Known, GidError> {
         Class::LOCAL => (1..=MAX_ADDRESS_LEN).contains(&len),
         Class::IPV4 => len == 4,
         Class::MAC => len == 6,
-        Class::MAGIC => (4..=MAX_ADDRESS_LEN).contains(&len) && len % 4 == 0,
+        Class::MAGIC => (4..=MAX_ADDRESS_LEN).contains(&len) && len.is_multiple_of(4),
         Class::PSTN => (1..=15).contains(&len),
         _ => len <= MAX_ADDRESS_LEN,
     };

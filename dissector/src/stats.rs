@@ -424,71 +424,6 @@ impl Stats {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{BufferId, Field, Layer, Value};
-
-    /// A frame holding the 8 Identification octets at 0..8; fields point at them.
-    fn pdu(d: &mut Dissection, ty: u64, cid: u64, code: u64, leid: u64, gid: Option<[u8; 6]>) {
-        d.clear();
-        let mut fields = vec![
-            ("mvtp.type", 0..1, Value::U64(ty)),
-            ("mvtp.leid", 0..1, Value::U64(leid)),
-            ("mvtp.code", 0..1, Value::U64(code)),
-            ("mvtp.connect_id", 0..1, Value::U64(cid)),
-            ("mvtp.ident", 0..8, Value::Bytes),
-        ];
-        if let Some(mac) = gid {
-            fields.push(("mvtp.gid.class", 0..1, Value::U64(3)));
-            fields.push(("mvtp.gid.address", 0..1, Value::Mac(mac)));
-        }
-        d.layers.push(Layer { proto: "mvtp", buffer: BufferId::Frame, range: 0..8, fields: 0..fields.len() as u32 });
-        for (name, range, value) in fields {
-            d.fields.push(Field { name, buffer: BufferId::Frame, range, value, depth: 0 });
-        }
-    }
-
-    #[test]
-    fn rrq_rrp_matched_by_connect_id_and_ident_low_bits() {
-        let ident = [0xe9, 0x9d, 0x41, 0x5e, 0x1a, 0x2b, 0x3c, 0x4d];
-        let mut reply_ident = ident;
-        reply_ident[0] = 0x01; // high 32 bits differ (server's clock), low 32 equal [FMT-13]
-        let mut s = Stats::default();
-        let mut d = Dissection::default();
-        let mac = [0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d];
-        pdu(&mut d, 4, 1001, 0, 0, Some(mac));
-        s.add(1, 10.0, &d, &ident);
-        pdu(&mut d, 5, 1001, 0, 5, None);
-        s.add(2, 10.040, &d, &reply_ident);
-        // A second request answered with a denial.
-        pdu(&mut d, 4, 1002, 0, 0, Some(mac));
-        s.add(3, 20.0, &d, &[0, 0, 0, 0, 0, 0, 0, 9]);
-        pdu(&mut d, 5, 1002, 137, 0, None);
-        s.add(4, 20.010, &d, &[0, 0, 0, 0, 0, 0, 0, 9]);
-        // A reply matching nothing.
-        pdu(&mut d, 5, 7, 0, 0, None);
-        s.add(5, 21.0, &d, &[1; 8]);
-        s.finish();
-        let r = &s.registrations;
-        assert_eq!((r.requests, r.replies, r.matched), (2, 3, 2));
-        let [min, med, max] = r.latency_ms.expect("latencies");
-        assert!((min - 10.0).abs() < 1e-6 && (max - 40.0).abs() < 1e-6 && (med - 25.0).abs() < 1e-6, "{min} {med} {max}");
-        assert_eq!(r.codes.get(&137), Some(&1));
-        assert_eq!(r.codes.get(&0), Some(&2));
-        assert_eq!(s.bindings.len(), 1);
-        let b = &s.bindings[0];
-        assert_eq!(b.gid, "mac:00:21:6a:4b:1c:2d");
-        assert_eq!((b.leid, b.connect_id, b.state.as_str(), b.last_frame), (5, 1002, "denied 137", 4));
-        assert_eq!(s.hierarchy.get("mvtp").map(|c| c.packets), Some(5));
-        assert_eq!(s.mvtp_types.get(&4), Some(&2));
-        let text = s.render_text();
-        assert!(text.contains("mac:00:21:6a:4b:1c:2d") && text.contains("denied 137"), "{text}");
-        assert!(text.contains("latency min/median/max 10.000 / 25.000 / 40.000 ms"), "{text}");
-        assert!(text.contains("1× code 137"), "{text}");
-        assert!(text.contains("MV-RRQ"), "{text}");
-    }
-}
 
 /// MVTP PDU type names (spec §2.1).
 fn mvtp_type_name(t: u64) -> String {
@@ -534,7 +469,7 @@ impl Stats {
         if !self.conversations.is_empty() {
             let mut t = table(&["address A", "address B", "packets", "octets", "first", "duration s"]);
             let mut convs: Vec<_> = self.conversations.iter().collect();
-            convs.sort_by(|a, b| b.count.packets.cmp(&a.count.packets));
+            convs.sort_by_key(|c| std::cmp::Reverse(c.count.packets));
             for c in convs {
                 t.add_row(vec![c.a.clone(), c.b.clone(), c.count.packets.to_string(), c.count.bytes.to_string(), format!("{:.6}", c.first), format!("{:.3}", c.last - c.first)]);
             }
@@ -598,5 +533,71 @@ impl Stats {
             out.push_str(&format!("dissection stopped on an error: {}\n", m.join(", ")));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BufferId, Field, Layer, Value};
+
+    /// A frame holding the 8 Identification octets at 0..8; fields point at them.
+    fn pdu(d: &mut Dissection, ty: u64, cid: u64, code: u64, leid: u64, gid: Option<[u8; 6]>) {
+        d.clear();
+        let mut fields = vec![
+            ("mvtp.type", 0..1, Value::U64(ty)),
+            ("mvtp.leid", 0..1, Value::U64(leid)),
+            ("mvtp.code", 0..1, Value::U64(code)),
+            ("mvtp.connect_id", 0..1, Value::U64(cid)),
+            ("mvtp.ident", 0..8, Value::Bytes),
+        ];
+        if let Some(mac) = gid {
+            fields.push(("mvtp.gid.class", 0..1, Value::U64(3)));
+            fields.push(("mvtp.gid.address", 0..1, Value::Mac(mac)));
+        }
+        d.layers.push(Layer { proto: "mvtp", buffer: BufferId::Frame, range: 0..8, fields: 0..fields.len() as u32 });
+        for (name, range, value) in fields {
+            d.fields.push(Field { name, buffer: BufferId::Frame, range, value, depth: 0 });
+        }
+    }
+
+    #[test]
+    fn rrq_rrp_matched_by_connect_id_and_ident_low_bits() {
+        let ident = [0xe9, 0x9d, 0x41, 0x5e, 0x1a, 0x2b, 0x3c, 0x4d];
+        let mut reply_ident = ident;
+        reply_ident[0] = 0x01; // high 32 bits differ (server's clock), low 32 equal [FMT-13]
+        let mut s = Stats::default();
+        let mut d = Dissection::default();
+        let mac = [0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d];
+        pdu(&mut d, 4, 1001, 0, 0, Some(mac));
+        s.add(1, 10.0, &d, &ident);
+        pdu(&mut d, 5, 1001, 0, 5, None);
+        s.add(2, 10.040, &d, &reply_ident);
+        // A second request answered with a denial.
+        pdu(&mut d, 4, 1002, 0, 0, Some(mac));
+        s.add(3, 20.0, &d, &[0, 0, 0, 0, 0, 0, 0, 9]);
+        pdu(&mut d, 5, 1002, 137, 0, None);
+        s.add(4, 20.010, &d, &[0, 0, 0, 0, 0, 0, 0, 9]);
+        // A reply matching nothing.
+        pdu(&mut d, 5, 7, 0, 0, None);
+        s.add(5, 21.0, &d, &[1; 8]);
+        s.finish();
+        let r = &s.registrations;
+        assert_eq!((r.requests, r.replies, r.matched), (2, 3, 2));
+        let [min, med, max] = r.latency_ms.expect("latencies");
+        assert!((min - 10.0).abs() < 1e-6 && (max - 40.0).abs() < 1e-6 && (med - 25.0).abs() < 1e-6, "{min} {med} {max}");
+        assert_eq!(r.codes.get(&137), Some(&1));
+        assert_eq!(r.codes.get(&0), Some(&2));
+        assert_eq!(s.bindings.len(), 1);
+        let b = &s.bindings[0];
+        assert_eq!(b.gid, "mac:00:21:6a:4b:1c:2d");
+        assert_eq!((b.leid, b.connect_id, b.state.as_str(), b.last_frame), (5, 1002, "denied 137", 4));
+        assert_eq!(s.hierarchy.get("mvtp").map(|c| c.packets), Some(5));
+        assert_eq!(s.mvtp_types.get(&4), Some(&2));
+        let text = s.render_text();
+        assert!(text.contains("mac:00:21:6a:4b:1c:2d") && text.contains("denied 137"), "{text}");
+        assert!(text.contains("latency min/median/max 10.000 / 25.000 / 40.000 ms"), "{text}");
+        assert!(text.contains("1× code 137"), "{text}");
+        assert!(text.contains("MV-RRQ"), "{text}");
     }
 }

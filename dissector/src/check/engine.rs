@@ -514,6 +514,12 @@ impl Checker {
             self.forwarded.insert((cid, low), (coa, p.leid, number));
         }
         let eps = p.endpoints();
+        // PROC-5: the LEID the FA writes is unique among its clients.
+        if let (Some(coa), Some(gid)) = (p.ip_src, &p.gid) {
+            if let Some(other) = self.leid_holder(coa, p.leid, gid) {
+                self.report("PROC-5", number, vec![], Some(p.offset + 4), eps.clone(), format!("FA {} forwarded {gid}'s MV-RRQ with LEID {}, which its client {other} holds", std::net::Ipv4Addr::from(coa), p.leid));
+            }
+        }
         // PROC-5: in IP/GRE the FA has written a LEID and addressed the Home IP Address.
         if p.ip_src.is_some() && p.leid == 0 {
             self.report("PROC-5", number, vec![], Some(p.offset + 4), eps.clone(), "MV-RRQ forwarded in IP/GRE with Local Endpoint ID 0: the FA must assign one".into());
@@ -611,8 +617,11 @@ impl Checker {
         if let Some(ident) = req.pdu.ident.map(u64::from_be_bytes) {
             if let Some(bad) = self.replay_problem(&gid, ident, req.ts) {
                 if p.code == 0 {
-                    self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps, format!("server accepted a request from {gid} whose Identification {bad}; it must answer 133"));
-                    return;
+                    // Accepting it breaks replay protection; the Connect ID is judged too below
+                    // (a stale Connect ID accepted as well is a second fault, PROC-7).
+                    self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps.clone(), format!("server accepted a request from {gid} whose Identification {bad}; it must answer 133"));
+                } else {
+                    return; // a rejection (133 or other): the server stopped before the Connect ID
                 }
             } else if p.code == mv::CODE_IDENT {
                 self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps, format!("server answered 133 (identification mismatch) to a fresh Identification from {gid}"));

@@ -104,6 +104,12 @@ impl Checker {
         self.procs.bindings.insert(gid.to_string(), Binding { attach, leid: p.leid, cid, encap: req.encap });
     }
 
+    /// The client other than `gid` that holds `leid` at care-of address `coa`, if any [PROC-5].
+    pub(crate) fn leid_holder(&self, coa: [u8; 4], leid: u64, gid: &str) -> Option<String> {
+        let at = std::net::Ipv4Addr::from(coa).to_string();
+        self.procs.bindings.iter().find(|(g, b)| g.as_str() != gid && b.leid == leid && b.attach == at).map(|(g, _)| g.clone())
+    }
+
     /// An FA must answer the invalid PDU of frame `number` from `client` [PROC-12].
     pub(crate) fn proc_expect_invalid_answer(&mut self, number: u64, ts: f64, client: [u8; 6], leid: u64) {
         self.procs.obligations.push(Obligation {
