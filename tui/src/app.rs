@@ -24,6 +24,8 @@ use std::sync::Arc;
 
 /// Messages drained per tick at most, so a fast source cannot starve the redraw.
 const MAX_MSGS_PER_TICK: usize = 20_000;
+/// Longest time one tick spends applying messages, so frames keep coming under a flood.
+const TICK_BUDGET: std::time::Duration = std::time::Duration::from_millis(15);
 /// Out-of-ring rows kept rendered at most.
 const ROW_CACHE: usize = 4096;
 /// Default name offered by `w`.
@@ -307,7 +309,11 @@ impl App {
 
     /// Applies pending messages (bounded per call) and finished background jobs.
     pub fn tick(&mut self) {
-        for _ in 0..MAX_MSGS_PER_TICK {
+        let t0 = std::time::Instant::now();
+        for i in 0..MAX_MSGS_PER_TICK {
+            if i % 256 == 255 && t0.elapsed() > TICK_BUDGET {
+                break;
+            }
             match self.rx.try_recv() {
                 Ok(m) => self.apply(m),
                 Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
@@ -924,8 +930,8 @@ impl App {
         let widths = [
             Constraint::Length(7),
             Constraint::Length(12),
-            Constraint::Length(16),
-            Constraint::Length(16),
+            Constraint::Length(17),
+            Constraint::Length(17),
             Constraint::Length(6),
             Constraint::Length(5),
             Constraint::Min(10),

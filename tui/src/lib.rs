@@ -124,11 +124,9 @@ pub fn run<R: Read>(
     source::reader_loop(reader, dissector, &shared, &tx, spill);
     drop(tx);
     // The reader ended (end of input): the UI goes on until `q`.
-    let r = ui
-        .join()
+    ui.join()
         .map_err(|_| "the UI thread panicked".to_string())
-        .and_then(|r| r);
-    r
+        .and_then(|r| r)
 }
 
 fn ui_loop(mut app: App) -> Result<(), String> {
@@ -152,14 +150,37 @@ fn ui_loop(mut app: App) -> Result<(), String> {
                 return Err(format!("terminal: {e}"));
             }
         };
+    // Responsiveness figures for the benchmark script (docs/tui.md): frames drawn, and the
+    // longest time from a key's arrival to the end of the next redraw.
+    let bench = std::env::var_os("MVTP_TUI_BENCH");
+    let started = std::time::Instant::now();
+    let (mut frames, mut max_gap, mut max_key) = (0u64, Duration::ZERO, Duration::ZERO);
+    let mut last_frame = started;
+    let mut key_at: Option<std::time::Instant> = None;
     let result = loop {
+        let frame_start = std::time::Instant::now();
         app.tick();
         if let Err(e) = terminal.draw(|f| app.draw(f)) {
             break Err(format!("terminal: {e}"));
         }
-        match event::poll(FRAME) {
+        let now = std::time::Instant::now();
+        frames += 1;
+        max_gap = max_gap.max(now - last_frame);
+        last_frame = now;
+        if let Some(k) = key_at.take() {
+            max_key = max_key.max(now - k);
+        }
+        // Wait for a key for what is left of the frame period.
+        match event::poll(
+            FRAME
+                .saturating_sub(frame_start.elapsed())
+                .max(Duration::from_millis(1)),
+        ) {
             Ok(true) => match event::read() {
-                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => app.key(k),
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                    key_at = Some(std::time::Instant::now());
+                    app.key(k)
+                }
                 Ok(_) => {}
                 Err(e) => break Err(format!("terminal: {e}")),
             },
@@ -171,6 +192,17 @@ fn ui_loop(mut app: App) -> Result<(), String> {
         }
     };
     restore();
+    if let Some(path) = bench {
+        let secs = started.elapsed().as_secs_f64();
+        let line = format!(
+            "frames={frames} seconds={secs:.2} fps={:.1} max_frame_gap_ms={} max_key_to_redraw_ms={} packets={}\n",
+            frames as f64 / secs.max(1e-9),
+            max_gap.as_millis(),
+            max_key.as_millis(),
+            app.view.len()
+        );
+        let _ = std::fs::write(path, line);
+    }
     // A reader blocked on a pipe cannot be interrupted: leave without waiting for it.
     app.request_stop();
     for _ in 0..20 {

@@ -313,8 +313,15 @@ fn stream_input_spills_frames_and_reopens_them() {
     // A stream (no path): frames go to a spill file, and packets re-open from it.
     let bytes = std::fs::read(corpus("spec-vectors.pcapng")).expect("capture");
     let reader = CaptureReader::new(std::io::Cursor::new(bytes)).expect("header");
-    let opts = tui::Options { name: "-".into(), path: None, ring: 4, filter: None, follow: false };
-    let mut app = tui::load_sync(reader, Dissector::new(Config::default(), keys()), &opts).expect("load");
+    let opts = tui::Options {
+        name: "-".into(),
+        path: None,
+        ring: 4,
+        filter: None,
+        follow: false,
+    };
+    let mut app =
+        tui::load_sync(reader, Dissector::new(Config::default(), keys()), &opts).expect("load");
     assert_eq!(app.view.len(), 28);
     assert_eq!(app.ring_len(), 4);
     app.open(5);
