@@ -91,7 +91,6 @@ fn conformance_engine_agrees_with_the_injected_faults() {
     let mut false_positives = Vec::new();
     let mut missed: Vec<String> = Vec::new();
     let mut agree = 0;
-    let mut missed: Vec<String> = Vec::new();
     let entries: Vec<Entry> = manifest().into_iter().filter(|e| e.expect.is_some()).collect();
     assert!(entries.len() >= 3, "the manifest lists the scenarios");
     for e in &entries {
