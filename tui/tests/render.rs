@@ -330,3 +330,32 @@ fn stream_input_spills_frames_and_reopens_them() {
     assert!(det.items.iter().any(|i| i.text == "mvtp.leid: 5"));
     assert!(app.row(2).is_some_and(|r| r.info.starts_with("MV-FAS")));
 }
+
+#[test]
+fn help_overlay_search_and_stats_pane() {
+    let mut app = load(&corpus("spec-vectors.pcapng"), 1000, None);
+    key(&mut app, KeyCode::Char('?'));
+    let (lines, _) = screen(&mut app);
+    assert!(has(&lines, "mvtp tui — keys"), "{lines:#?}");
+    key(&mut app, KeyCode::Char('x')); // any key closes it
+    let (lines, _) = screen(&mut app);
+    assert!(!has(&lines, "mvtp tui — keys"));
+    // Search forward from packet 1 for the first MV-DN summary.
+    app.goto(1);
+    key(&mut app, KeyCode::Char('s'));
+    typed(&mut app, "mv-dn");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.selected(), Some(7));
+    // Go to a packet by number.
+    key(&mut app, KeyCode::Char('g'));
+    typed(&mut app, "12");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.selected(), Some(12));
+    // Stats pane: the `mvtp stats` text.
+    app.focus = Pane::Bindings;
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Pane::Stats);
+    let (lines, _) = screen(&mut app);
+    // The report's bindings table header (only the stats pane shows it).
+    assert!(has(&lines, "Global Endpoint ID"), "{lines:#?}");
+}
