@@ -356,6 +356,7 @@ fn help_overlay_search_and_stats_pane() {
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Pane::Stats);
     let (lines, _) = screen(&mut app);
-    // The report's bindings table header (only the stats pane shows it).
-    assert!(has(&lines, "Global Endpoint ID"), "{lines:#?}");
+    // The `mvtp stats` report: totals and the protocol hierarchy.
+    assert!(has(&lines, "28 packets, 2460 octets"), "{lines:#?}");
+    assert!(has(&lines, "protocol hierarchy"), "{lines:#?}");
 }
