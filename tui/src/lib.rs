@@ -136,6 +136,13 @@ fn ui_loop(mut app: App) -> Result<(), String> {
     };
     use crossterm::ExecutableCommand;
     let mut out = std::io::stdout();
+    // A panic must not leave the terminal in raw mode on the alternate screen.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = disable_raw_mode();
+        let _ = std::io::stdout().execute(LeaveAlternateScreen);
+        previous(info);
+    }));
     enable_raw_mode().map_err(|e| format!("terminal: {e}"))?;
     let _ = out.execute(EnterAlternateScreen);
     let restore = || {
