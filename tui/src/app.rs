@@ -371,6 +371,13 @@ impl App {
         self.shared.stop.store(true, Ordering::Relaxed);
     }
 
+    /// Removes the spill file of a stream now (before leaving without unwinding).
+    pub fn remove_spill(&self) {
+        if let source::Store::Spill(p) = &self.shared.store {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
     /// True while a rescan or save runs.
     pub fn busy(&self) -> bool {
         self.rescan.is_some() || self.save_rx.is_some()

@@ -220,6 +220,7 @@ fn ui_loop(mut app: App) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(25));
     }
     if app.done.is_none() {
+        app.remove_spill();
         std::process::exit(if result.is_ok() { 0 } else { 2 });
     }
     result
