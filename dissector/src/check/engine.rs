@@ -640,7 +640,9 @@ impl Checker {
             }
             return;
         };
-        let age = req.ts - rec.ts;
+        // The server decides when it answers: the record's age at the reply (a request held
+        // back in the network may have been captured first long before).
+        let age = ts - rec.ts;
         let fresh = age <= self.cfg.max_pdu_lifetime;
         let rc = rec.cid as u32;
         if !fresh || newer(cid as u32, rc) {
