@@ -50,6 +50,8 @@ pub enum Command {
     Stats(Box<crate::stats_cmd::StatsArgs>),
     /// Terminal UI: packet list, layer tree, hex, live findings, bindings, statistics (docs/tui.md).
     Tui(Box<crate::tui_cmd::TuiArgs>),
+    /// Rewrite a capture offline: address/MAC/port/GRE-key maps with checksum fix-ups (docs/replay.md).
+    Replay(Box<crate::replay_cmd::ReplayArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

@@ -12,6 +12,7 @@ mod live;
 mod read;
 mod stats_cmd;
 mod tui_cmd;
+mod replay_cmd;
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check_cmd::run(&args),
         cli::Command::Stats(args) => stats_cmd::run(&args),
         cli::Command::Tui(args) => tui_cmd::run(&args),
+        cli::Command::Replay(args) => replay_cmd::run(&args),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::Cli::command();
             clap_complete::generate(shell, &mut cmd, "mvtp", &mut std::io::stdout());

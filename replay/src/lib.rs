@@ -9,8 +9,8 @@
 
 #![deny(missing_docs)]
 
-pub mod rules;
 pub mod rewrite;
+pub mod rules;
 
 pub use rewrite::{checksum_counts, ipv4_addresses, rewrite_frame, Outcome, Stats};
 pub use rules::{parse_mac, Cidr, MapError, Rules};

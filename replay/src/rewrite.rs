@@ -56,7 +56,11 @@ impl Stats {
 
 impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rewritten: {}\nunchanged: {}", self.rewritten, self.unchanged)?;
+        write!(
+            f,
+            "rewritten: {}\nunchanged: {}",
+            self.rewritten, self.unchanged
+        )?;
         for (r, n) in &self.not_rewritten {
             write!(f, "\nnot rewritten ({r}): {n}")?;
         }
@@ -74,7 +78,12 @@ struct Walk {
 /// Rewrites one frame of link type `link`. `fix_checksums` recomputes every checksum,
 /// also those that were wrong before; otherwise a wrong checksum stays as it was.
 /// Returns the new octets (the input octets when nothing changed) and the outcome.
-pub fn rewrite_frame(link: LinkType, data: &[u8], rules: &Rules, fix_checksums: bool) -> (Vec<u8>, Outcome) {
+pub fn rewrite_frame(
+    link: LinkType,
+    data: &[u8],
+    rules: &Rules,
+    fix_checksums: bool,
+) -> (Vec<u8>, Outcome) {
     let mut frame = stack::parse(link, data);
     expand_udp_tunnels(&mut frame.root);
     // Whether each checksum verified before the rewrite, in traversal order.
@@ -83,7 +92,7 @@ pub fn rewrite_frame(link: LinkType, data: &[u8], rules: &Rules, fix_checksums: 
         return (data.to_vec(), Outcome::NotRewritten("cannot re-encode"));
     }
     let mut w = Walk::default();
-    rewrite(&mut frame.root, rules, &mut w, false);
+    rewrite(&mut frame.root, rules, &mut w);
     if w.changed == 0 && !fix_checksums {
         let o = w.failure.map_or(Outcome::Unchanged, Outcome::NotRewritten);
         return (data.to_vec(), o);
@@ -107,7 +116,10 @@ fn expand_udp_tunnels(n: &mut Node) {
     if let Node::Udp { hdr, inner, .. } = n {
         if hdr.src_port == MIP_PORT || hdr.dst_port == MIP_PORT {
             if let Node::Raw(b) = inner.as_ref() {
-                if b.len() > MIP_TUNNEL_HEADER_LEN && b.first() == Some(&MIP_TUNNEL_DATA) && b.get(1) == Some(&4) {
+                if b.len() > MIP_TUNNEL_HEADER_LEN
+                    && b.first() == Some(&MIP_TUNNEL_DATA)
+                    && b.get(1) == Some(&4)
+                {
                     let (h, rest) = b.split_at(MIP_TUNNEL_HEADER_LEN);
                     let node = stack::parse_ip_payload(IpProto::IPIP, rest);
                     if !matches!(node, Node::Raw(_)) && node.emit().ok().as_deref() == Some(rest) {
@@ -153,7 +165,7 @@ fn set<T: PartialEq + Copy>(field: &mut T, map: impl FnOnce(T) -> Option<T>, w: 
     }
 }
 
-fn rewrite(n: &mut Node, r: &Rules, w: &mut Walk, _inner: bool) {
+fn rewrite(n: &mut Node, r: &Rules, w: &mut Walk) {
     match n {
         Node::Ethernet { hdr, .. } => {
             set(&mut hdr.dst, |v| r.map_mac(v), w);
@@ -184,15 +196,21 @@ fn rewrite(n: &mut Node, r: &Rules, w: &mut Walk, _inner: bool) {
         _ => {}
     }
     if let Some(i) = child_mut(n) {
-        rewrite(i, r, w, true);
+        rewrite(i, r, w);
     }
 }
 
 /// ESP stays encrypted: an SPI rule would invalidate the ICV and address rules cannot
 /// reach inside, so both are reported rather than applied.
 fn esp(b: &[u8], r: &Rules, w: &mut Walk) {
-    let spi = b.get(..4).and_then(|s| <[u8; 4]>::try_from(s).ok()).map(u32::from_be_bytes);
-    if spi.and_then(|s| r.map_spi(s)).is_some_and(|n| Some(n) != spi) {
+    let spi = b
+        .get(..4)
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map(u32::from_be_bytes);
+    if spi
+        .and_then(|s| r.map_spi(s))
+        .is_some_and(|n| Some(n) != spi)
+    {
         w.failure = Some("esp spi: integrity check value needs the SA");
     } else if !r.ipv4.is_empty() || !r.port.is_empty() {
         w.failure = Some("encrypted");
@@ -236,7 +254,10 @@ impl Fix {
 
     /// In check mode records whether `stored == computed`; in apply mode tells whether
     /// to use the computed value.
-    fn decide(&mut self, stored_ok: impl FnOnce() -> Result<Mark, EncodeError>) -> Result<bool, EncodeError> {
+    fn decide(
+        &mut self,
+        stored_ok: impl FnOnce() -> Result<Mark, EncodeError>,
+    ) -> Result<bool, EncodeError> {
         if self.check {
             let m = stored_ok()?;
             self.marks.push(m);
@@ -259,9 +280,18 @@ fn emit_inner(n: &Node, ph: Option<PseudoHeader>, f: &mut Fix) -> Result<Vec<u8>
 }
 
 /// Mirrors [`Node::emit`], recomputing a checksum where `f` says so.
-fn emit(n: &Node, out: &mut Vec<u8>, ph: Option<PseudoHeader>, f: &mut Fix) -> Result<(), EncodeError> {
+fn emit(
+    n: &Node,
+    out: &mut Vec<u8>,
+    ph: Option<PseudoHeader>,
+    f: &mut Fix,
+) -> Result<(), EncodeError> {
     match n {
-        Node::Ethernet { hdr, inner, trailer } => {
+        Node::Ethernet {
+            hdr,
+            inner,
+            trailer,
+        } => {
             let body = emit_inner(inner, None, f)?;
             let mut h = hdr.clone();
             if let (TypeLen::Len(_), Node::Llc { .. }) = (hdr.kind(), inner.as_ref()) {
@@ -274,7 +304,9 @@ fn emit(n: &Node, out: &mut Vec<u8>, ph: Option<PseudoHeader>, f: &mut Fix) -> R
         Node::Vlan { tag, inner } => {
             let body = emit_inner(inner, None, f)?;
             let mut t = tag.clone();
-            if let (TypeLen::Len(_), Node::Llc { .. }) = (TypeLen::from_raw(tag.type_len), inner.as_ref()) {
+            if let (TypeLen::Len(_), Node::Llc { .. }) =
+                (TypeLen::from_raw(tag.type_len), inner.as_ref())
+            {
                 t.type_len = codec::emit::to_u16(body.len(), "vlan.len")?;
             }
             t.emit(out)?;
@@ -301,7 +333,13 @@ fn emit(n: &Node, out: &mut Vec<u8>, ph: Option<PseudoHeader>, f: &mut Fix) -> R
             let body = emit_inner(inner, Some(hdr.pseudo_header()), f)?;
             let mut h = hdr.clone();
             h.fix_up(body.len())?;
-            if f.decide(|| Ok(if h.checksum == hdr.checksum { Mark::Valid } else { Mark::Bad }))? {
+            if f.decide(|| {
+                Ok(if h.checksum == hdr.checksum {
+                    Mark::Valid
+                } else {
+                    Mark::Bad
+                })
+            })? {
                 h.emit(out, body.len())?;
             } else {
                 hdr.emit(out, body.len())?;
@@ -313,7 +351,11 @@ fn emit(n: &Node, out: &mut Vec<u8>, ph: Option<PseudoHeader>, f: &mut Fix) -> R
             hdr.emit(out, body.len())?;
             out.extend_from_slice(&body);
         }
-        Node::Udp { hdr, inner, trailer } => {
+        Node::Udp {
+            hdr,
+            inner,
+            trailer,
+        } => {
             let body = emit_inner(inner, None, f)?;
             let mut h = hdr.clone();
             let m = match ph {

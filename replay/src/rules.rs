@@ -29,14 +29,23 @@ impl Cidr {
     /// Parses `a.b.c.d` or `a.b.c.d/len`.
     pub fn parse(s: &str) -> Result<Cidr, MapError> {
         let (a, l) = match s.split_once('/') {
-            Some((a, l)) => (a, l.parse::<u8>().map_err(|_| MapError::new(s, "bad prefix length"))?),
+            Some((a, l)) => (
+                a,
+                l.parse::<u8>()
+                    .map_err(|_| MapError::new(s, "bad prefix length"))?,
+            ),
             None => (s, 32),
         };
         if l > 32 {
             return Err(MapError::new(s, "prefix length above 32"));
         }
-        let ip: std::net::Ipv4Addr = a.parse().map_err(|_| MapError::new(s, "bad IPv4 address"))?;
-        Ok(Cidr { addr: ip.octets(), len: l })
+        let ip: std::net::Ipv4Addr = a
+            .parse()
+            .map_err(|_| MapError::new(s, "bad IPv4 address"))?;
+        Ok(Cidr {
+            addr: ip.octets(),
+            len: l,
+        })
     }
 }
 
@@ -51,7 +60,10 @@ pub struct MapError {
 
 impl MapError {
     fn new(text: &str, reason: &'static str) -> MapError {
-        MapError { text: text.to_string(), reason }
+        MapError {
+            text: text.to_string(),
+            reason,
+        }
     }
 }
 
@@ -88,7 +100,8 @@ fn parse_u32(s: &str, whole: &str) -> Result<u32, MapError> {
 }
 
 fn split_eq(s: &str) -> Result<(&str, &str), MapError> {
-    s.split_once('=').ok_or_else(|| MapError::new(s, "expected OLD=NEW"))
+    s.split_once('=')
+        .ok_or_else(|| MapError::new(s, "expected OLD=NEW"))
 }
 
 /// The rewrite rules; the first matching rule of each kind applies.
@@ -149,7 +162,11 @@ impl Rules {
 
     /// True when no rule is given (an identity rewrite).
     pub fn is_empty(&self) -> bool {
-        self.ipv4.is_empty() && self.mac.is_empty() && self.port.is_empty() && self.gre_key.is_empty() && self.spi.is_empty()
+        self.ipv4.is_empty()
+            && self.mac.is_empty()
+            && self.port.is_empty()
+            && self.gre_key.is_empty()
+            && self.spi.is_empty()
     }
 
     /// The mapped address (host part kept), or `None` when no rule matches.

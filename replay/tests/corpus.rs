@@ -12,7 +12,12 @@ fn captures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
         .collect();
     v.sort();
     assert!(!v.is_empty(), "no captures in {}", dir.display());
@@ -48,7 +53,12 @@ fn address_map_changes_every_depth_and_checksums_verify() {
             let (out, o) = rewrite_frame(link, &data, &rules, false);
             stats.add(&o);
             let after = ipv4_addresses(link, &out);
-            assert_eq!(before.len(), after.len(), "{} #{i}: stack shape changed", cap.display());
+            assert_eq!(
+                before.len(),
+                after.len(),
+                "{} #{i}: stack shape changed",
+                cap.display()
+            );
             for (b, a) in before.iter().zip(&after) {
                 assert_eq!(a[0], b[0] ^ 0x80, "{} #{i}: {b:?} -> {a:?}", cap.display());
                 assert_eq!(a[1..], b[1..]);
@@ -57,7 +67,12 @@ fn address_map_changes_every_depth_and_checksums_verify() {
                 inner_seen += 1;
             }
             let (valid, bad) = checksum_counts(link, &out);
-            assert_eq!(bad, bad_before, "{} #{i}: a valid checksum went bad", cap.display());
+            assert_eq!(
+                bad,
+                bad_before,
+                "{} #{i}: a valid checksum went bad",
+                cap.display()
+            );
             if !before.is_empty() {
                 assert_ne!(o, Outcome::Unchanged, "{} #{i}", cap.display());
                 checked += valid;
@@ -86,7 +101,15 @@ fn datagram() -> Vec<u8> {
         [198, 51, 100, 7],
         [192, 0, 2, 1],
         IpProto::GRE,
-        Node::gre(codec::numbers::EtherType::IPV4, Node::ipv4([10, 0, 0, 1], [198, 51, 100, 9], IpProto::UDP, Node::udp(1701, 1701, Node::raw(&b"payload"[..])))),
+        Node::gre(
+            codec::numbers::EtherType::IPV4,
+            Node::ipv4(
+                [10, 0, 0, 1],
+                [198, 51, 100, 9],
+                IpProto::UDP,
+                Node::udp(1701, 1701, Node::raw(&b"payload"[..])),
+            ),
+        ),
     );
     n.emit_fixed().unwrap()
 }
@@ -104,9 +127,16 @@ fn rfc768_bad_checksum_kept_unless_fix_checksums() {
     r.add_port("1701=1702").unwrap();
     let (out, o) = rewrite_frame(LinkType::IPV4, &b, &r, false);
     assert_eq!(o, Outcome::Rewritten);
-    assert_eq!(ipv4_addresses(LinkType::IPV4, &out), vec![[10, 9, 0, 7], [192, 0, 2, 1], [10, 0, 0, 1], [10, 9, 0, 9]]);
+    assert_eq!(
+        ipv4_addresses(LinkType::IPV4, &out),
+        vec![[10, 9, 0, 7], [192, 0, 2, 1], [10, 0, 0, 1], [10, 9, 0, 9]]
+    );
     assert_eq!(checksum_counts(LinkType::IPV4, &out), (2, 1));
-    assert_eq!(out[last..last + 2], b[last..last + 2], "bad checksum kept as it was");
+    assert_eq!(
+        out[last..last + 2],
+        b[last..last + 2],
+        "bad checksum kept as it was"
+    );
     let (fixed, _) = rewrite_frame(LinkType::IPV4, &b, &r, true);
     assert_eq!(checksum_counts(LinkType::IPV4, &fixed), (3, 0));
 }
@@ -114,7 +144,12 @@ fn rfc768_bad_checksum_kept_unless_fix_checksums() {
 /// RFC 4303: an SPI rule on an ESP packet cannot be applied without the SA.
 #[test]
 fn esp_spi_rule_is_reported_not_applied() {
-    let n = Node::ipv4([192, 0, 2, 1], [192, 0, 2, 2], IpProto::ESP, Node::raw(vec![0, 0, 0x10, 0, 0, 0, 0, 1, 9, 9, 9, 9]));
+    let n = Node::ipv4(
+        [192, 0, 2, 1],
+        [192, 0, 2, 2],
+        IpProto::ESP,
+        Node::raw(vec![0, 0, 0x10, 0, 0, 0, 0, 1, 9, 9, 9, 9]),
+    );
     let b = n.emit_fixed().unwrap();
     let mut r = Rules::default();
     r.add_spi("0x1000=0x2000").unwrap();
@@ -125,7 +160,11 @@ fn esp_spi_rule_is_reported_not_applied() {
 
 #[test]
 fn tshark_finds_no_bad_checksum_in_rewritten_corpus() {
-    if std::process::Command::new("tshark").arg("-v").output().is_err() {
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
         eprintln!("SKIP: tshark not installed");
         return;
     }
@@ -149,7 +188,13 @@ fn tshark_finds_no_bad_checksum_in_rewritten_corpus() {
         let o = std::process::Command::new("tshark")
             .args(["-r"])
             .arg(&out_path)
-            .args(["-V", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"])
+            .args([
+                "-V",
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "udp.check_checksum:TRUE",
+            ])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&o.stdout);
@@ -157,10 +202,19 @@ fn tshark_finds_no_bad_checksum_in_rewritten_corpus() {
             .lines()
             .filter(|l| {
                 let l = l.to_ascii_lowercase();
-                l.contains("checksum") && (l.contains("bad checksum") || l.contains("[expert info (error") || l.contains("[expert info (warning") || l.contains("incorrect"))
+                l.contains("checksum")
+                    && (l.contains("bad checksum")
+                        || l.contains("[expert info (error")
+                        || l.contains("[expert info (warning")
+                        || l.contains("incorrect"))
             })
             .collect();
-        assert!(bad.is_empty(), "{}: {:?}", cap.display(), &bad[..bad.len().min(5)]);
+        assert!(
+            bad.is_empty(),
+            "{}: {:?}",
+            cap.display(),
+            &bad[..bad.len().min(5)]
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

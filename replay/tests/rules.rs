@@ -41,7 +41,10 @@ fn mac_port_key_spi_maps() {
     r.add_port("1701=1702").unwrap();
     r.add_gre_key("0x10=17").unwrap();
     r.add_spi("4096=0x2000").unwrap();
-    assert_eq!(r.map_mac([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]), Some([0, 0x11, 0x22, 0x33, 0x44, 0x55]));
+    assert_eq!(
+        r.map_mac([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]),
+        Some([0, 0x11, 0x22, 0x33, 0x44, 0x55])
+    );
     assert_eq!(r.map_port(1701), Some(1702));
     assert_eq!(r.map_port(1702), None);
     assert_eq!(r.map_gre_key(16), Some(17));
