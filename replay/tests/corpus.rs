@@ -204,6 +204,7 @@ fn tshark_finds_no_bad_checksum_in_rewritten_corpus() {
                 let l = l.to_ascii_lowercase();
                 l.contains("checksum")
                     && (l.contains("bad checksum")
+                        || l.contains("status: bad")
                         || l.contains("[expert info (error")
                         || l.contains("[expert info (warning")
                         || l.contains("incorrect"))
