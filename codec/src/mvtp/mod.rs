@@ -25,7 +25,7 @@
 //! represented (`truncated`, `bad_length`, `version`) ends decoding: `Err`. Meaning that is
 //! wrong in representable octets (`bad_value`: FMT-6, FMT-10, AVP-3, AVP-5 digits, AVP-7,
 //! AVP-8 above 32; `unsupported` AVP-4; the AVP-8 count; `auth_failed` AUTH-5) travels as
-//! [`Report::error`] beside a fully decoded PDU (STYLE §6). When both occur, the first in
+//! `Report::error` beside a fully decoded PDU (STYLE §6). When both occur, the first in
 //! spec order is the one reported; the PDU then cannot be represented.
 
 pub mod auth;
