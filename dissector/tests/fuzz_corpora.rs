@@ -1,4 +1,5 @@
-//! Replays the corpus of the `dissect_frame` fuzz target (`fuzz/corpus/dissect_frame/`) on
+//! Replays the corpus and the regressions of the `dissect_frame` fuzz target
+//! (`fuzz/corpus/dissect_frame/`, `fuzz/regressions/dissect_frame/`) on
 //! stable `cargo test`: the first octet picks the decoder (the target's table), the rest is
 //! dissected with the corpus keys; no panic, every field inside its buffer, and the
 //! conformance engine and statistics digest the result.
@@ -34,6 +35,10 @@ fn dissect_frame_corpus_replays() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let keys = Keys::from_json(&std::fs::read_to_string(root.join("corpus/captures/spec-vectors.keys.json")).unwrap()).unwrap();
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/corpus/dissect_frame")).unwrap().map(|e| e.unwrap().path()).collect();
+    // Crash inputs found by the fuzzer, kept as regressions.
+    if let Ok(rd) = std::fs::read_dir(root.join("fuzz/regressions/dissect_frame")) {
+        files.extend(rd.map(|e| e.unwrap().path()));
+    }
     files.sort();
     assert!(!files.is_empty());
     let mut d = Dissection::default();

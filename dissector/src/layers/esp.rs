@@ -84,8 +84,9 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                 );
             }
             if d.next_header == esp::NEXT_HEADER_NONE {
-                // RFC 4303 §2.6: a dummy packet, to be discarded.
-                return Next::Stop;
+                // RFC 4303 §2.6: a dummy packet, to be discarded. The plaintext is still stored
+                // (and nothing dissected in it): the trailer fields above point into it.
+                return Next::Buffer(d.plaintext, Box::new(Next::Stop));
             }
             let proto = IpProto(d.next_header);
             let plen = d.payload_len;
