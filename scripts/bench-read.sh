@@ -7,6 +7,8 @@
 # Every tool reads the same file with no keys and writes to /dev/null; each is timed by
 # /usr/bin/time (wall seconds, peak RSS). tshark is slow: its runs dominate the time.
 set -euo pipefail
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)"; exit 2; }
+command -v bc >/dev/null || { echo "needs bc (apt-get install bc)"; exit 2; }
 cd "$(dirname "$0")/.."
 n=${1:-400000}
 tmp=${TMPDIR:-/tmp}
@@ -18,8 +20,10 @@ echo "capture: $cap ($n packets, $(du -h "$cap" | cut -f1))"
 
 run() { # name, command...
   local name=$1; shift
-  local t
-  t=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1 )
+  local t out="$tmp/mvtp-bench-time.$$"
+  # GNU time writes its figures to a file (-o): the command's own output goes to /dev/null.
+  /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>&1 || true
+  t=$(tail -n 1 "$out"); rm -f "$out"
   local secs=${t% *} kib=${t#* }
   printf '%-28s %8.2f s %10.0f pkt/s %8d MiB peak\n' "$name" "$secs" "$(echo "$n / $secs" | bc -l)" $((kib / 1024))
   eval "secs_${name//[^a-zA-Z0-9]/_}=$secs"
