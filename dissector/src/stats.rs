@@ -206,7 +206,15 @@ impl Stats {
                 path.push('/');
             }
             path.push_str(l.proto);
-            self.hierarchy.entry(path.clone()).or_default().add(frame.len());
+            // Allocate a key only for a path not seen before (the hot path is a lookup).
+            match self.hierarchy.get_mut(path.as_str()) {
+                Some(c) => c.add(frame.len()),
+                None => {
+                    let mut c = Count::default();
+                    c.add(frame.len());
+                    self.hierarchy.insert(path.clone(), c);
+                }
+            }
         }
         if let Some(e) = &d.stopped {
             *self.malformed.entry(e.kind.as_str().to_string()).or_default() += 1;
