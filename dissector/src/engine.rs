@@ -71,6 +71,28 @@ pub enum Proto {
     Data,
 }
 
+/// Decoders a frame can start with, in a fixed order: the fuzz target `dissect_frame` picks
+/// one by its first octet (`ENTRY_POINTS[octet % len]`), and the stable replay of its corpus
+/// uses the same table, so a corpus file means the same thing in both.
+pub const ENTRY_POINTS: [Proto; 16] = [
+    Proto::Ethernet,
+    Proto::Radiotap,
+    Proto::Ieee80211,
+    Proto::Sll,
+    Proto::Sll2,
+    Proto::Null,
+    Proto::RawIp,
+    Proto::Ipv4,
+    Proto::Ipv6,
+    Proto::Udp,
+    Proto::Gre,
+    Proto::Esp,
+    Proto::L2tp,
+    Proto::Ppp,
+    Proto::Mvtp,
+    Proto::Mip,
+];
+
 /// What a layer asks the engine to do next.
 #[derive(Debug)]
 pub enum Next {

@@ -7,28 +7,10 @@
 use dissector::check::{CheckConfig, Checker};
 use dissector::model::Dissection;
 use dissector::stats::Stats;
-use dissector::{Dissector, Keys, Proto};
+use dissector::engine::ENTRY_POINTS;
+use dissector::{Dissector, Keys};
 use std::path::PathBuf;
 
-/// The same table as fuzz/fuzz_targets/dissect_frame.rs.
-const STARTS: [Proto; 16] = [
-    Proto::Ethernet,
-    Proto::Radiotap,
-    Proto::Ieee80211,
-    Proto::Sll,
-    Proto::Sll2,
-    Proto::Null,
-    Proto::RawIp,
-    Proto::Ipv4,
-    Proto::Ipv6,
-    Proto::Udp,
-    Proto::Gre,
-    Proto::Esp,
-    Proto::L2tp,
-    Proto::Ppp,
-    Proto::Mvtp,
-    Proto::Mip,
-];
 
 #[test]
 fn dissect_frame_corpus_replays() {
@@ -47,7 +29,7 @@ fn dissect_frame_corpus_replays() {
         let Ok(data) = std::fs::read(&p) else { continue };
         let Some((&pick, frame)) = data.split_first() else { continue };
         let mut dis = Dissector::new(Default::default(), keys.clone());
-        dis.dissect_as(STARTS[usize::from(pick) % STARTS.len()], frame, &mut d);
+        dis.dissect_as(ENTRY_POINTS[usize::from(pick) % ENTRY_POINTS.len()], frame, &mut d);
         for f in &d.fields {
             let len = d.buffer(frame, f.buffer).len() as u32;
             assert!(f.range.start <= f.range.end && f.range.end <= len, "{}: {} outside its buffer", p.display(), f.name);

@@ -8,28 +8,11 @@
 use dissector::check::{CheckConfig, Checker};
 use dissector::model::Dissection;
 use dissector::stats::Stats;
-use dissector::{Dissector, Keys, Proto};
+use dissector::engine::ENTRY_POINTS;
+use dissector::{Dissector, Keys};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-const STARTS: [Proto; 16] = [
-    Proto::Ethernet,
-    Proto::Radiotap,
-    Proto::Ieee80211,
-    Proto::Sll,
-    Proto::Sll2,
-    Proto::Null,
-    Proto::RawIp,
-    Proto::Ipv4,
-    Proto::Ipv6,
-    Proto::Udp,
-    Proto::Gre,
-    Proto::Esp,
-    Proto::L2tp,
-    Proto::Ppp,
-    Proto::Mvtp,
-    Proto::Mip,
-];
 
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
@@ -40,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, frame)) = data.split_first() else { return };
     let mut dis = Dissector::new(Default::default(), keys().clone());
     let mut d = Dissection::default();
-    dis.dissect_as(STARTS[usize::from(pick) % STARTS.len()], frame, &mut d);
+    dis.dissect_as(ENTRY_POINTS[usize::from(pick) % ENTRY_POINTS.len()], frame, &mut d);
     for f in &d.fields {
         let len = d.buffer(frame, f.buffer).len() as u32;
         assert!(f.range.start <= f.range.end && f.range.end <= len, "{} outside its buffer", f.name);
