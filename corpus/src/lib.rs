@@ -1,8 +1,11 @@
 //! The corpus generator (see `main.rs`).
 #![forbid(unsafe_code)]
 
+pub mod built;
 pub mod scenarios;
 pub mod sim;
+
+pub use built::{Built, BuiltFrame, BuiltLink, Expected};
 
 use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
 use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
@@ -232,38 +235,34 @@ pub fn check(vectors_dir: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The files of every scenario (see [`scenarios`]): for scenario NAME, the merged capture
-/// `NAME.pcapng` (one interface per link), one `NAME.LINK.pcap` per link, `NAME.keys.json`
-/// and `NAME.expect.toml` (the findings its injected faults must produce).
-pub fn build_scenarios() -> Result<Vec<(String, Vec<u8>)>, String> {
+/// Every scenario of every family, generated: the MVTP simulator's ([`scenarios`]) and
+/// the families registered in [`families`].
+pub fn all_built() -> Result<Vec<Built>, String> {
     let mut out = Vec::new();
     for s in scenarios::all() {
-        let g = s.generate()?;
-        out.push((format!("{}.pcapng", s.name), sim::write_merged(&g.frames, &g.links, &s.framing)?));
-        for l in &g.links {
-            out.push((format!("{}.{}.pcap", s.name, l.name()), sim::write_link_pcap(&g.frames, *l, &s.framing)?));
-        }
-        let mut keys = serde_json::to_vec_pretty(&s.topo.keys_json()).map_err(|e| e.to_string())?;
-        keys.push(b'\n');
-        out.push((format!("{}.keys.json", s.name), keys));
-        out.push((format!("{}.expect.toml", s.name), expect_toml(s.name, &g.expected).into_bytes()));
+        out.push(s.build()?);
+    }
+    for family in families() {
+        out.extend(family()?);
     }
     Ok(out)
 }
 
-/// An expectation file (`dissector::check::report::Expectations` format) for `expected`.
-fn expect_toml(name: &str, expected: &[(&str, u64, &str, &str)]) -> String {
-    let mut t = format!(
-        "# {name}: the findings of the faults the simulator injected (not the engine's output).\n\
-         # Regenerate with `cargo run -p corpus -- generate`.\n"
-    );
-    if expected.is_empty() {
-        t.push_str("# No fault injected: no finding expected.\nexpect = []\n");
+/// The scenario families besides the MVTP simulator: each returns its generated scenarios.
+/// A family registers here with one line.
+pub fn families() -> Vec<fn() -> Result<Vec<Built>, String>> {
+    vec![]
+}
+
+/// The files of every scenario: for scenario NAME, the merged capture `NAME.pcapng` (one
+/// interface per link), one `NAME.LINK.pcap` per link, `NAME.keys.json` and
+/// `NAME.expect.toml` (the findings its injected faults must produce).
+pub fn build_scenarios() -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    for b in all_built()? {
+        out.extend(b.files()?);
     }
-    for (rule, frame, severity, knob) in expected {
-        t.push_str(&format!("\n# injected by {knob}\n[[expect]]\nrule = \"{rule}\"\nframe = {frame}\nseverity = \"{severity}\"\n"));
-    }
-    t
+    Ok(out)
 }
 
 /// `manifest.toml`: every capture of the corpus, its links, faults and expected findings.
@@ -274,34 +273,8 @@ pub fn manifest() -> Result<String, String> {
          [[capture]]\nname = \"spec-vectors\"\nfile = \"captures/spec-vectors.pcapng\"\nkeys = \"captures/spec-vectors.keys.json\"\n\
          description = \"every public spec vector as one packet\"\n",
     );
-    for s in scenarios::all() {
-        let g = s.generate()?;
-        let q = |x: &str| format!("{x:?}");
-        let links: Vec<String> = g
-            .links
-            .iter()
-            .map(|l| match l {
-                sim::Link::Access(i) => q(&format!("{}:{}", l.name(), s.framing.get(*i).map_or("ethernet-dix", |f| f.as_str()))),
-                sim::Link::Core => q("core:ethernet-ipv4-gre"),
-            })
-            .collect();
-        let link_files: Vec<String> = g.links.iter().map(|l| q(&format!("captures/{}.{}.pcap", s.name, l.name()))).collect();
-        let faults: Vec<String> = s.faults.iter().map(|f| q(f.knob)).collect();
-        let findings: Vec<String> = g.expected.iter().map(|(r, n, sev, _)| q(&format!("{r} frame {n} {sev}"))).collect();
-        t.push_str(&format!(
-            "\n[[capture]]\nname = {}\nfile = {}\nkeys = {}\nexpect = {}\nscenario = {}\nsections = {}\nlinks = [{}]\nlink_files = [{}]\nframes = {}\nfaults = [{}]\nexpected_findings = [{}]\n",
-            q(s.name),
-            q(&format!("captures/{}.pcapng", s.name)),
-            q(&format!("captures/{}.keys.json", s.name)),
-            q(&format!("captures/{}.expect.toml", s.name)),
-            q(s.description),
-            q(s.sections),
-            links.join(", "),
-            link_files.join(", "),
-            g.frames.len(),
-            faults.join(", "),
-            findings.join(", "),
-        ));
+    for b in all_built()? {
+        t.push_str(&b.manifest_entry());
     }
     Ok(t)
 }

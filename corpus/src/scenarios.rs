@@ -11,6 +11,7 @@ use agents::harness::Node;
 use agents::msg::dn_code;
 use agents::{Body, ClientFault, Event, FaFault, ServerFault};
 use codec::gid::Gid;
+use crate::built::{Built, BuiltFrame, BuiltLink, Expected};
 
 /// Which of the frames a fault's predicate matches carry a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +100,57 @@ impl Scenario {
             frames,
             links,
             expected,
+        })
+    }
+}
+
+impl Scenario {
+    /// Runs the scenario and hands it over as a [`Built`] (links, frames, keys, expected
+    /// findings) for the corpus files and the manifest.
+    pub fn build(&self) -> Result<Built, String> {
+        let g = self.generate()?;
+        let links: Vec<BuiltLink> = g
+            .links
+            .iter()
+            .map(|l| BuiltLink {
+                name: l.name(),
+                datalink: sim::datalink(*l, &self.framing),
+                framing: match l {
+                    Link::Access(i) => self.framing.get(*i).map_or("ethernet-dix", |f| f.as_str()).to_string(),
+                    Link::Core => "ethernet-ipv4-gre".to_string(),
+                },
+            })
+            .collect();
+        let frames = g
+            .frames
+            .iter()
+            .map(|f| {
+                let link = g.links.iter().position(|l| *l == f.link).ok_or("frame on an undeclared link")?;
+                Ok(BuiltFrame {
+                    at_ms: f.at,
+                    link,
+                    octets: f.octets.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Built {
+            name: self.name.to_string(),
+            description: self.description.to_string(),
+            sections: self.sections.to_string(),
+            links,
+            frames,
+            keys: self.topo.keys_json(),
+            faults: self.faults.iter().map(|f| f.knob.to_string()).collect(),
+            expected: g
+                .expected
+                .iter()
+                .map(|(rule, frame, severity, knob)| Expected {
+                    rule: rule.to_string(),
+                    frame: *frame,
+                    severity: severity.to_string(),
+                    knob: knob.to_string(),
+                })
+                .collect(),
         })
     }
 }

@@ -21,14 +21,8 @@ use codec::ethernet::Mac;
 use codec::numbers::{EtherType, IpProto};
 use codec::stack::Node as S;
 use net::Net;
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
-use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
-use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::DataLink;
-use std::borrow::Cow;
 use std::net::Ipv4Addr;
-use std::time::Duration;
 
 pub mod net;
 pub mod topo;
@@ -251,53 +245,6 @@ pub fn render(net: &Net, framing: &[Framing]) -> Result<Vec<Frame>, String> {
         });
     }
     Ok(out)
-}
-
-fn ts(at_ms: u64) -> Duration {
-    Duration::from_millis(at_ms)
-}
-
-/// A classic pcap (Ethernet, microseconds) of the frames of one link.
-pub fn write_link_pcap(frames: &[Frame], link: Link, framing: &[Framing]) -> Result<Vec<u8>, String> {
-    let header = PcapHeader {
-        datalink: datalink(link, framing),
-        snaplen: 65535,
-        ..Default::default()
-    };
-    let mut w = PcapWriter::with_header(Vec::new(), header).map_err(|e| e.to_string())?;
-    for f in frames.iter().filter(|f| f.link == link) {
-        w.write_packet(&PcapPacket::new(ts(f.at), f.octets.len() as u32, &f.octets))
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(w.into_writer())
-}
-
-/// The merged capture: pcapng with one interface per link (in `links` order), every
-/// frame in time order.
-pub fn write_merged(frames: &[Frame], links: &[Link], framing: &[Framing]) -> Result<Vec<u8>, String> {
-    let mut w = PcapNgWriter::new(Vec::new()).map_err(|e| e.to_string())?;
-    for l in links {
-        let mut idb = InterfaceDescriptionBlock::new(datalink(*l, framing), 0xFFFF);
-        idb.options
-            .push(InterfaceDescriptionOption::IfName(Cow::Owned(l.name())));
-        idb.options.push(InterfaceDescriptionOption::IfTsResol(9));
-        w.write_pcapng_block(idb).map_err(|e| e.to_string())?;
-    }
-    for f in frames {
-        let id = links
-            .iter()
-            .position(|l| *l == f.link)
-            .ok_or("frame on an undeclared link")?;
-        let epb = EnhancedPacketBlock {
-            interface_id: id as u32,
-            timestamp: ts(f.at),
-            original_len: f.octets.len() as u32,
-            data: Cow::Borrowed(&f.octets),
-            options: vec![],
-        };
-        w.write_pcapng_block(epb).map_err(|e| e.to_string())?;
-    }
-    Ok(w.into_inner())
 }
 
 /// An address as the `[u8; 4]` the codec uses.
