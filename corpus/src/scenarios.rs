@@ -13,13 +13,18 @@ use agents::{Body, ClientFault, Event, FaFault, ServerFault};
 use codec::gid::Gid;
 use crate::built::{Built, BuiltFrame, BuiltLink, Expected};
 
+mod faults;
+
 /// Which of the frames a fault's predicate matches carry a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Which {
     /// The first matching frame.
     First,
     /// Every matching frame.
     All,
+    /// The matching frames whose key is lower than the previous matching frame's (a
+    /// counter that stepped back).
+    Lower(fn(&Frame) -> u64),
 }
 
 /// One injected fault and the finding it must produce.
@@ -92,7 +97,18 @@ impl Scenario {
                     self.name, f.knob
                 ));
             }
-            let take = if f.which == Which::First { &hits[..1] } else { &hits[..] };
+            let take: Vec<u64> = match f.which {
+                Which::First => hits[..1].to_vec(),
+                Which::All => hits,
+                Which::Lower(key) => hits
+                    .windows(2)
+                    .filter(|w| key(&frames[w[1] as usize - 1]) < key(&frames[w[0] as usize - 1]))
+                    .map(|w| w[1])
+                    .collect(),
+            };
+            if take.is_empty() {
+                return Err(format!("{}: fault {} was injected but no frame shows it", self.name, f.knob));
+            }
             expected.extend(take.iter().map(|&n| (f.rule, n, f.severity, f.knob)));
         }
         expected.sort();
@@ -520,4 +536,7 @@ pub fn all() -> Vec<Scenario> {
             },
         },
     ]
+    .into_iter()
+    .chain(faults::all())
+    .collect()
 }

@@ -239,7 +239,7 @@ impl Pdu {
         })
     }
 
-    fn ident_low(&self) -> Option<u32> {
+    pub(crate) fn ident_low(&self) -> Option<u32> {
         self.ident.map(|i| u32::from_be_bytes([i[4], i[5], i[6], i[7]]))
     }
 
@@ -506,7 +506,10 @@ impl Checker {
 
     fn rrq(&mut self, number: u64, ts: f64, p: &Pdu) {
         let (Some(cid), Some(low)) = (p.cid, p.ident_low()) else { return };
-        let first_copy = !self.pending.contains_key(&(cid, low));
+        // A request is keyed by what its reply echoes (Connect ID, low-order Identification
+        // bits); a retransmission whose Identification differs only in the high-order bits
+        // (a timestamp one whole second later) is a new request, not a copy of the old one.
+        let first_copy = self.pending.get(&(cid, low)).is_none_or(|r| r.pdu.ident != p.ident);
         if first_copy {
             self.pending.insert((cid, low), PendingRrq { frame: number, ts, pdu: p.clone() });
         }
@@ -552,6 +555,17 @@ impl Checker {
         }
     }
 
+    /// The care-of address of the FA that forwarded request (`cid`, `low`), when seen.
+    pub(crate) fn forwarded_coa(&self, cid: u64, low: u32) -> Option<[u8; 4]> {
+        self.forwarded.get(&(cid, low)).map(|&(coa, _, _)| coa)
+    }
+
+    /// True when this MV-RRP (Connect ID, Identification) was already judged on an
+    /// earlier copy (the FA relays the server's reply).
+    pub(crate) fn rrp_seen(&self, p: &Pdu) -> bool {
+        matches!((p.cid, p.ident), (Some(cid), Some(ident)) if self.judged_rrp.contains_key(&(cid, ident)))
+    }
+
     fn rrp(&mut self, number: u64, ts: f64, p: &Pdu) {
         let (Some(cid), Some(ident), Some(low)) = (p.cid, p.ident, p.ident_low()) else { return };
         // The same reply is seen in IP/GRE and again relayed on the access link: judge it once.
@@ -560,6 +574,7 @@ impl Checker {
             return;
         }
         let eps = p.endpoints();
+        let exact = self.pending.contains_key(&(cid, low));
         let req = match self.pending.get(&(cid, low)).cloned() {
             Some(r) => Some(r),
             None => {
@@ -593,7 +608,17 @@ impl Checker {
             if !mv::FA_CODES.contains(&p.code) && !q.auth_failed {
                 self.server_validity(number, ts, r, p);
             }
-            if let Some(gid) = &q.gid {
+            // The client takes the reply as its answer only when it echoes the request's
+            // Identification and, where AUTH-4 requires one, carries a Mobile-Home
+            // authenticator that verifies; otherwise it keeps retransmitting [PROC-4, AUTH-5].
+            let needs_mh = matches!(p.encap, Some(0) | Some(mv::ENCAP_L2TP)) && !mv::FA_CODES.contains(&p.code);
+            // In IP/GRE it must also go to the FA that forwarded the request [PROC-8].
+            let to_its_fa = match (p.ip_dst, self.forwarded.get(&(cid, low))) {
+                (Some(dst), Some(&(coa, _, _))) => dst == coa,
+                _ => true,
+            };
+            let acceptable = exact && to_its_fa && !p.auth_failed && (!needs_mh || p.avps.contains(&mv::AVP_AUTH_MH));
+            if let (Some(gid), true) = (&q.gid, acceptable) {
                 if let Some(c) = self.clients.get_mut(gid) {
                     if c.pdu.cid == Some(cid) {
                         c.answered = true;

@@ -73,8 +73,11 @@ pub(crate) struct ProcState {
 impl Checker {
     /// An MV-RRP code 0 that the server gave to a valid request of `gid`.
     pub(crate) fn proc_accepted(&mut self, number: u64, ts: f64, gid: &str, req_frame: u64, req: &Pdu, p: &Pdu) {
-        let Some(attach) = attachment(p) else { return };
         let Some(cid) = p.cid else { return };
+        // The server's record holds the care-of address the request came from [PROC-8],
+        // whatever address its reply went to.
+        let forwarded_from = req.ident_low().and_then(|low| self.forwarded_coa(cid, low));
+        let Some(attach) = forwarded_from.map(|coa| std::net::Ipv4Addr::from(coa).to_string()).or_else(|| attachment(p)) else { return };
         if let Some(old) = self.procs.bindings.get(gid).cloned() {
             if old.attach != attach && req.roam {
                 self.procs.obligations.push(Obligation {
@@ -167,7 +170,9 @@ impl Checker {
             mv::RRQ if needs_mh(p.encap) && !has(mv::AVP_AUTH_MH) => {
                 self.report("AUTH-4", number, vec![], Some(p.offset), p.endpoints(), format!("MV-RRQ with Encap Type {} carries no Mobile-Home Authentication AVP", p.encap.unwrap_or(0)));
             }
-            mv::RRP if needs_mh(p.encap) && !mv::FA_CODES.contains(&p.code) && !has(mv::AVP_AUTH_MH) => {
+            // Judged once, on the reply's first copy (the FA's relay of it repeats the
+            // server's fault, it does not commit one).
+            mv::RRP if needs_mh(p.encap) && !mv::FA_CODES.contains(&p.code) && !has(mv::AVP_AUTH_MH) && !self.rrp_seen(p) => {
                 self.report("AUTH-4", number, vec![], Some(p.offset), p.endpoints(), format!("server MV-RRP (code {}) with Encap Type {} carries no Mobile-Home Authentication AVP", p.code, p.encap.unwrap_or(0)));
             }
             mv::DN => self.proc_dn(number, p),
