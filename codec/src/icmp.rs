@@ -340,15 +340,17 @@ impl<'a> Iterator for RaExtIter<'a> {
             self.pos += 1;
             return Some(Ok(RaExtView { offset: at, ext_type: t, data: &[] }));
         }
+        // Extension 255 is MVTP's: its layout is spec FMT-16 (RFC 5944's, same clause text).
+        let clause = if t == RaExtType::VPN_AGENT { "FMT-16" } else { "RFC5944-2.1" };
         let r =
             match self.buf.get(at + 1) {
-                None => Err(DecodeError::truncated("icmp.mip.length", at, 2, 1).clause("RFC5944-2.1")),
+                None => Err(DecodeError::truncated("icmp.mip.length", at, 2, 1).clause(clause)),
                 Some(&len) => {
                     let len = usize::from(len);
                     match self.buf.get(at + 2..at + 2 + len) {
                         Some(data) => Ok(RaExtView { offset: at, ext_type: t, data }),
                         None => Err(DecodeError::truncated("icmp.mip.length", at + 1, len, self.buf.len() - (at + 2))
-                            .clause("RFC5944-2.1")),
+                            .clause(clause)),
                     }
                 }
             };
@@ -784,6 +786,22 @@ pub const FIELDS: &[FieldDef] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Spec FMT-16: an extension 255 whose Length runs past the message breaks the
+    /// extension layout (reported under the spec's clause; other types under RFC 5944).
+    #[test]
+    fn fmt_16_ext_255_length_past_the_end() {
+        let mut m = vec![9, 0, 0, 0, 1, 2, 0x07, 0x08, 198, 51, 100, 20, 0, 0, 0, 0];
+        m.extend_from_slice(&[255, 14, 0x01, 0x2c, 0x07, 0x08, 0x14, 0x00, 198, 51, 100, 20]);
+        let clause = |m: &[u8]| {
+            let ra = RouterAdvView::new(m).ok()?;
+            let e = ra.extensions().find_map(Result::err)?;
+            e.clause
+        };
+        assert_eq!(clause(&m), Some("FMT-16"));
+        m[16] = 16;
+        assert_eq!(clause(&m), Some("RFC5944-2.1"));
+    }
 
     /// Spec vector 12: Router Advertisement with extensions 16, 255 and 19 (FMT-16).
     #[rustfmt::skip]

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod built;
+pub mod malformed;
 pub mod scenarios;
 pub mod sim;
 
@@ -251,7 +252,7 @@ pub fn all_built() -> Result<Vec<Built>, String> {
 /// The scenario families besides the MVTP simulator: each returns its generated scenarios.
 /// A family registers here with one line.
 pub fn families() -> Vec<fn() -> Result<Vec<Built>, String>> {
-    vec![]
+    vec![malformed::all]
 }
 
 /// The files of every scenario: for scenario NAME, the merged capture `NAME.pcapng` (one

@@ -460,6 +460,19 @@ impl Checker {
             if fh + 1 != p.avps.len() {
                 self.report("AUTH-3", number, vec![], Some(p.offset), eps.clone(), "Foreign-Home Authentication is not the last AVP; AVPs after it are unprotected".into());
             }
+        } else {
+            // Mobile-Home follows every AVP it protects: an AVP after the last
+            // authentication AVP is protected by none.
+            let is_auth = |t: &u64| matches!(*t, mv::AVP_AUTH_MH | mv::AVP_AUTH_MF | mv::AVP_AUTH_FH);
+            if let Some(last) = p.avps.iter().rposition(is_auth) {
+                if let Some(t) = p.avps.get(last + 1..).and_then(|rest| rest.iter().find(|t| !is_auth(t))) {
+                    self.report("AUTH-3", number, vec![], Some(p.offset), eps.clone(), format!("AVP type {t} follows the last authentication AVP, so no authenticator protects it; Mobile-Home Authentication must follow every AVP it protects"));
+                }
+            }
+        }
+        // FMT-4: a PDU of unknown type is kept opaque; its receiver discards it.
+        if !(mv::FAA..=mv::DN).contains(&p.ty) {
+            self.report_sev("FMT-4", Severity::Info, number, vec![], Some(p.offset + 1), eps.clone(), format!("PDU of unknown type {}: kept opaque, discarded by its receiver", p.ty));
         }
         // FMT-14: the MV-DATA payload is what its Encap Type says.
         if p.ty == mv::DATA && p.payload_len > 0 {
