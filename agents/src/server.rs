@@ -50,6 +50,9 @@ pub enum ServerFault {
     ReplyToOldCareOf,
     /// Sends MV-DN code 1 with a Connect ID other than the latest valid one [PROC-14].
     WrongDnConnectId,
+    /// Refuses a request whose Connect ID is not newer than its record's as stale (137)
+    /// even when the record is older than MAX_MVTP_PDU_LIFETIME [PROC-6].
+    IgnoreRecordAge,
 }
 
 /// Server configuration.
@@ -271,7 +274,13 @@ impl Server {
         }
         let cid_check = |rec: Option<&Record>| match rec {
             None => Cid::Valid,
-            Some(r) if now.saturating_sub(r.registered_at) > self.cfg.max_pdu_lifetime_ms => Cid::Valid,
+            Some(r) if now.saturating_sub(r.registered_at) > self.cfg.max_pdu_lifetime_ms => {
+                if f.has(ServerFault::IgnoreRecordAge) && !serial::newer(reg.connect_id, r.connect_id) {
+                    Cid::Stale
+                } else {
+                    Cid::Valid
+                }
+            }
             Some(r) if serial::newer(reg.connect_id, r.connect_id) => Cid::Valid,
             Some(r) if reg.connect_id == r.connect_id => {
                 if f.has(ServerFault::RetransmissionAsNew) {

@@ -74,6 +74,16 @@ fn client_signed(fr: &Frame) -> bool {
     (is_from(fr, Node::Client(0)) || relayed) && matches!(body(fr), Some(Body::Rrq(_)) | Some(Body::Dn { .. }))
 }
 
+/// The client's MV-RRQs on FA 2's access link.
+fn client_rrq_at_fa2(fr: &Frame) -> bool {
+    is_from(fr, Node::Client(0)) && fr.link == Link::Access(1) && matches!(body(fr), Some(Body::Rrq(_)))
+}
+
+/// The server's MV-RRP code 137 (stale Connect ID).
+fn server_stale_rrp(fr: &Frame) -> bool {
+    is_from(fr, Node::Server(0)) && matches!(body(fr), Some(Body::Rrp(r)) if r.code == 137)
+}
+
 /// Any MV-RRP of the server (IP/GRE, on the core).
 fn server_any_rrp(fr: &Frame) -> bool {
     is_from(fr, Node::Server(0)) && fr.link == Link::Core && matches!(body(fr), Some(Body::Rrp(_)))
@@ -330,6 +340,36 @@ pub(super) fn all() -> Vec<Scenario> {
                 roam(net);
                 // Past the Roam Notify's due time.
                 net.run_until(at(10_000));
+            },
+        },
+        Scenario {
+            name: "mvtp-roam-ignore-record-age",
+            description: "mvtp-roam-skip-connect-id (the client reuses its Connect ID at FA2, 11 s after registering) where the server ignores the record's age and refuses the valid request as stale (137)",
+            sections: "PROC-6",
+            topo: one(2),
+            framing: two.clone(),
+            faults: vec![
+                Fault {
+                    knob: "client:SkipConnectIdIncrement",
+                    rule: "PROC-4",
+                    severity: "error",
+                    pick: client_rrq_at_fa2,
+                    which: Which::First,
+                    why: "the client's first MV-RRQ on FA2's link, a new attempt with the old Connect ID",
+                },
+                Fault {
+                    knob: "server:IgnoreRecordAge",
+                    rule: "PROC-6",
+                    severity: "error",
+                    pick: server_stale_rrp,
+                    which: Which::First,
+                    why: "the server's MV-RRP code 137 to a request that is valid because the record is older than MAX_MVTP_PDU_LIFETIME",
+                },
+            ],
+            run: |net| {
+                client(net, ClientFault::SkipConnectIdIncrement);
+                server(net, ServerFault::IgnoreRecordAge);
+                super::roam_at(net, 12_500);
             },
         },
         Scenario {
