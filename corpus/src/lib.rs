@@ -249,9 +249,12 @@ pub fn all_built() -> Result<Vec<Built>, String> {
     Ok(out)
 }
 
+/// A scenario family: generates its scenarios.
+pub type Family = fn() -> Result<Vec<Built>, String>;
+
 /// The scenario families besides the MVTP simulator: each returns its generated scenarios.
 /// A family registers here with one line.
-pub fn families() -> Vec<fn() -> Result<Vec<Built>, String>> {
+pub fn families() -> Vec<Family> {
     vec![malformed::all]
 }
 

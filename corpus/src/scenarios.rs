@@ -229,6 +229,16 @@ fn establish(net: &mut Net) {
     net.run_until(at(3_500));
 }
 
+/// The client sends MV-DATA 2 ms after its MV-RRQ, before the MV-RRP, then again once
+/// registered; the run ends at `until` ms.
+fn data_before_registration(net: &mut Net, until: u64) {
+    arrive_and_connect(net, 1_200, 0, 0);
+    // RRQ at +4 ms (after the unicast MV-FAA), MV-RRP back at +28 ms.
+    send_up(net, 1_206, 0, "too early");
+    send_up(net, 2_000, 0, "on time");
+    net.run_until(at(until));
+}
+
 fn roam_at(net: &mut Net, t: u64) {
     arrive_and_connect(net, 1_200, 0, 0);
     send_up(net, 2_000, 0, "before the roam");
@@ -388,11 +398,7 @@ pub fn all() -> Vec<Scenario> {
                 if let Some(c) = net.clients.get_mut(0) {
                     c.config_mut().faults.enable(ClientFault::DataBeforeRegistration);
                 }
-                arrive_and_connect(net, 1_200, 0, 0);
-                // RRQ at +4 ms (after the unicast MV-FAA), MV-RRP back at +28 ms.
-                send_up(net, 1_206, 0, "too early");
-                send_up(net, 2_000, 0, "on time");
-                net.run_until(at(2_500));
+                data_before_registration(net, 2_500);
             },
         },
         Scenario {

@@ -3,9 +3,7 @@
 //! MVTP rule of the catalogue has a capture that breaks it. The frames of each finding are
 //! picked from what the faulty agent sent, as in the parent module.
 
-use super::{
-    arrive_and_connect, at, establish, expiry, is_from, roam, send_up, server_rrp, Fault, Scenario, Which,
-};
+use super::{at, data_before_registration, establish, expiry, is_from, roam, roam_at, server_rrp, Fault, Scenario, Which};
 use crate::sim::net::Net;
 use crate::sim::topo::Topology;
 use crate::sim::{Frame, Framing, Link};
@@ -189,11 +187,8 @@ pub(super) fn all() -> Vec<Scenario> {
             run: |net| {
                 client(net, ClientFault::DataBeforeRegistration);
                 fa(net, 0, FaFault::NoDnForInvalidPdu);
-                arrive_and_connect(net, 1_200, 0, 0);
-                send_up(net, 1_206, 0, "too early");
-                send_up(net, 2_000, 0, "on time");
                 // Past the time by which the MV-DN code 2 was due.
-                net.run_until(at(4_000));
+                data_before_registration(net, 4_000);
             },
         },
         Scenario {
@@ -369,7 +364,7 @@ pub(super) fn all() -> Vec<Scenario> {
             run: |net| {
                 client(net, ClientFault::SkipConnectIdIncrement);
                 server(net, ServerFault::IgnoreRecordAge);
-                super::roam_at(net, 12_500);
+                roam_at(net, 12_500);
             },
         },
         Scenario {
