@@ -126,6 +126,9 @@ pub enum Next {
     Ppp(PppProto, Range<usize>),
     /// Continue in a new derived buffer (decrypted ESP payload…), with this decoder.
     Buffer(Vec<u8>, Box<Next>),
+    /// Continue in a derived buffer the layer already added with `Cx::add_buffer` (so its
+    /// own fields could point into it), with this decoder.
+    InBuffer(BufferId, Box<Next>),
 }
 
 /// Dissector configuration: port assignments and "decode as" overrides.
@@ -232,6 +235,11 @@ impl Dissector {
                     next = *then;
                     continue;
                 }
+                Resolved::InBuffer(id, then) => {
+                    buffer = id;
+                    next = *then;
+                    continue;
+                }
             };
             steps += 1;
             let data: &[u8] = match buffer {
@@ -283,6 +291,7 @@ impl Dissector {
             Next::Stop => Resolved::Stop,
             Next::To(p, r) => Resolved::Run(p, r),
             Next::Buffer(b, then) => Resolved::Buffer(b, then),
+            Next::InBuffer(id, then) => Resolved::InBuffer(id, then),
             Next::Ether(t, r) => match c.ether_types.get(&t.0).copied().or_else(|| ether_proto(t)) {
                 Some(p) => Resolved::Run(p, r),
                 None => data_or_stop(r),
@@ -317,6 +326,7 @@ impl Dissector {
 enum Resolved {
     Run(Proto, Range<usize>),
     Buffer(Vec<u8>, Box<Next>),
+    InBuffer(BufferId, Box<Next>),
     Stop,
 }
 

@@ -11,7 +11,7 @@
 
 use crate::cx::Cx;
 use crate::engine::{Next, Proto};
-use crate::model::{BufferId, Value};
+use crate::model::Value;
 use codec::esp::{self, DecryptError, EspView, IcvStatus};
 use codec::numbers::IpProto;
 use codec::{ah, ike, Diagnostic, Kind, Severity};
@@ -44,7 +44,7 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
     let dst = outer_dst(cx);
     let table = &cx.keys().esp;
     match table.decrypt(b, dst) {
-        Ok((i, d)) => {
+        Ok((i, mut d)) => {
             if let Some(sa) = table.sas.get(i) {
                 let name = format!("{}/{}", sa.encryption.name(), sa.auth.name());
                 cx.field("esp.sa", body.clone(), Value::Owned(name));
@@ -52,10 +52,11 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
             if !d.iv.is_empty() {
                 cx.field("esp.iv", span(base, d.iv.clone()), Value::Bytes);
             }
-            // The engine stores the Next::Buffer below as the next derived buffer: the
-            // trailer fields point into it by that id (nothing else adds a buffer between).
-            let next_id = BufferId::Derived(u16::try_from(cx.out.buffers.len()).unwrap_or(u16::MAX));
+            // The plaintext becomes a derived buffer now, so the trailer fields can point
+            // into it; dissection continues in it below.
             let n = d.plaintext.len();
+            let (payload_len, next_header) = (d.payload_len, d.next_header);
+            let next_id = cx.add_buffer(std::mem::take(&mut d.plaintext));
             let (pay, pad_end) = (d.payload_len, n - esp::TRAILER_LEN);
             if pad_end > pay {
                 cx.field_in(next_id, "esp.pad", pay..pad_end, Value::Bytes);
@@ -83,14 +84,11 @@ pub fn esp(cx: &mut Cx, data: &[u8], at: Range<usize>) -> Next {
                     ),
                 );
             }
-            if d.next_header == esp::NEXT_HEADER_NONE {
-                // RFC 4303 §2.6: a dummy packet, to be discarded. The plaintext is still stored
-                // (and nothing dissected in it): the trailer fields above point into it.
-                return Next::Buffer(d.plaintext, Box::new(Next::Stop));
+            if next_header == esp::NEXT_HEADER_NONE {
+                // RFC 4303 §2.6: a dummy packet, to be discarded: nothing to dissect in it.
+                return Next::Stop;
             }
-            let proto = IpProto(d.next_header);
-            let plen = d.payload_len;
-            Next::Buffer(d.plaintext, Box::new(Next::Ip(proto, 0..plen)))
+            Next::InBuffer(next_id, Box::new(Next::Ip(IpProto(next_header), 0..payload_len)))
         }
         Err(f) => {
             if !body.is_empty() {
