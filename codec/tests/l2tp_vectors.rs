@@ -8,22 +8,10 @@ use codec::l2tp::{Body, Message, MessageView};
 use codec::numbers::{PppProto, VendorId};
 use codec::ppp::{Frame, Payload};
 use codec::Kind;
+mod support;
+
 use serde_json::Value as J;
-use std::path::PathBuf;
-
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-fn vector(prefix: &str) -> J {
-    let dir = shared().join("spec/vectors/public");
-    let p = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .unwrap_or_else(|| panic!("vector {prefix} missing"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
+use support::vector;
 
 fn hex_of(v: &J) -> Vec<u8> {
     hex::decode(v["hex"].as_str().unwrap()).unwrap()
@@ -35,20 +23,18 @@ fn field_u64(v: &J, name: &str) -> Option<u64> {
 
 #[test]
 fn every_l2tp_vector_decodes_and_reencodes() {
-    let dir = shared().join("spec/vectors/public");
     let mut n = 0;
-    for p in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
-        let v: J = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    for (p, v) in support::vectors() {
         if v["framing"] != "l2tp" {
             continue;
         }
         n += 1;
         let b = hex_of(&v);
-        let (m, used) = Message::parse(&b).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let (m, used) = Message::parse(&b).unwrap_or_else(|e| panic!("{}: {e}", p));
         assert_eq!(used, b.len());
         let mut out = vec![];
         m.emit(&mut out).unwrap();
-        assert_eq!(out, b, "{}: re-encoding differs", p.display());
+        assert_eq!(out, b, "{}: re-encoding differs", p);
         let view = MessageView::new(&b).unwrap();
         assert_eq!(Some(u64::from(view.tunnel())), field_u64(&v, "l2tp.tunnel"));
         assert_eq!(Some(u64::from(view.session())), field_u64(&v, "l2tp.session"));
@@ -66,7 +52,7 @@ fn every_l2tp_vector_decodes_and_reencodes() {
         };
         let Body::Control(avps) = &m.body else { panic!("control expected") };
         for a in avps {
-            assert!(!a.hidden, "{}: AVP {} still hidden", p.display(), a.attr_type);
+            assert!(!a.hidden, "{}: AVP {} still hidden", p, a.attr_type);
             match (a.vendor, a.attr_type, &a.value) {
                 (VendorId::IETF, t, AvpValue::U16(x)) if t == AvpType::ASSIGNED_SESSION_ID.0 => {
                     assert_eq!(Some(u64::from(*x)), field_u64(&v, "l2tp.avp.assigned_session_id"))
@@ -135,7 +121,7 @@ fn l2tp_4_ppp_payloads_of_vectors_08_and_09() {
 /// (link type, packets) of a capture; raw records, since malformed ones have orig_len >
 /// snaplen.
 fn read(name: &str) -> Option<(u32, Vec<Vec<u8>>)> {
-    let Ok(f) = std::fs::File::open(shared().join("testdata/tcpdump").join(name)) else {
+    let Ok(f) = std::fs::File::open(support::shared_dir().join("testdata/tcpdump").join(name)) else {
         println!("SKIP: {name} not found");
         return None;
     };

@@ -5,35 +5,16 @@
 //! owned Repr, re-encodes octet for octet, and its authenticators verify with the listed
 //! keys exactly as `mvtp.auth.*.valid` says (spec §2.1, §4, §9).
 
-use codec::auth::{Algorithm, AuthKey, KeyStore};
+use codec::auth::KeyStore;
 use codec::gid::DisplayAddress;
 use codec::mvtp::{self, AuthRole, AvpValue, Body, Pdu, PduView};
-use serde_json::{json, Map, Value as J};
-use std::path::PathBuf;
+mod support;
 
-fn vectors() -> Vec<(String, J)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors/public");
-    let mut out: Vec<(String, J)> = std::fs::read_dir(&dir)
-        .expect("shared/spec/vectors/public beside the repo")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap())
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
+use serde_json::{json, Map, Value as J};
+use support::vectors;
 
 fn keys_of(v: &J) -> KeyStore {
-    let mut k = KeyStore::new();
-    for e in v["keys"]["mvtp_auth"].as_array().into_iter().flatten() {
-        let algorithm = Algorithm::parse(e["algorithm"].as_str().unwrap()).unwrap();
-        let secret = hex::decode(e["secret_hex"].as_str().unwrap()).unwrap();
-        k.insert(e["spi"].as_u64().unwrap() as u32, AuthKey { algorithm, secret });
-    }
-    k
+    support::keystore(v, "mvtp_auth")
 }
 
 fn push(m: &mut Map<String, J>, name: &str, v: J) {

@@ -6,24 +6,12 @@
 use codec::esp::{self, Sa};
 use codec::numbers::{IpProto, LinkType};
 use codec::stack::{self, Node};
+mod support;
+
 use serde_json::Value as J;
-use std::path::PathBuf;
 
 fn esp_vectors() -> Vec<(String, J)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors/public");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        println!("SKIP: no vectors at {}", dir.display());
-        return vec![];
-    };
-    let mut out = vec![];
-    for e in rd.flatten() {
-        let v: J = serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
-        if v["keys"]["esp"].is_array() {
-            out.push((e.file_name().to_string_lossy().into_owned(), v));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    support::vectors().into_iter().filter(|(_, v)| v["keys"]["esp"].is_array()).collect()
 }
 
 fn sa_of(k: &J) -> Sa {

@@ -5,26 +5,10 @@
 
 use codec::numbers::LinkType;
 use codec::stack::{self, Node};
-use serde_json::Value as J;
-use std::path::PathBuf;
+mod support;
 
-fn vectors() -> Vec<(String, J)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors/public");
-    let mut out = vec![];
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        println!("SKIP: no vectors at {}", dir.display());
-        return out;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let v: J = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            out.push((p.file_name().unwrap().to_string_lossy().into_owned(), v));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
+use serde_json::Value as J;
+use support::vectors;
 
 fn link_of(framing: &str) -> Option<LinkType> {
     Some(match framing {
