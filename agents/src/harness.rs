@@ -1,8 +1,10 @@
 //! An in-memory network of agents: clients on access links to FAs, FAs and servers on a
-//! core. Deterministic: one event queue ordered by (time, insertion), fixed latency,
-//! optional loss drawn from a seeded [`Rng`]. Every packet sent is kept in
-//! [`Net::trace`] and every indication in [`Net::indications`], so tests (and a
-//! simulator) can check procedures on the whole run.
+//! core. Deterministic: one event queue ordered by (time, insertion), fixed latency per
+//! hop (the core's may differ from the access links'), optional loss, jitter and core
+//! duplication drawn from seeded [`Rng`]s, and packets held back on purpose ([`Delay`]).
+//! Every packet sent is kept in [`Net::trace`] and every indication in
+//! [`Net::indications`], so tests — and the corpus simulator, which runs on this network —
+//! can check procedures on the whole run.
 
 use crate::client::Client;
 use crate::common::{Action, Addr, Event, Iface, Indication, Packet, Rng, Rx, Time, Timer};
@@ -35,8 +37,22 @@ pub struct Sent {
     pub to: Option<Node>,
     /// True when the loss model dropped it.
     pub lost: bool,
+    /// True for the copy made by the duplication knob (sent 1 ms after the original).
+    pub dup: bool,
     /// The packet as sent.
     pub tx: Rx,
+}
+
+/// Holds back the first packet matching `pick` by `extra_ms` on its way (it is sent, and
+/// traced, on time; it arrives late, after packets sent after it).
+#[derive(Debug, Clone)]
+pub struct Delay {
+    /// Which packet: sender and packet.
+    pub pick: fn(Node, &Rx) -> bool,
+    /// Extra one-way delay, ms.
+    pub extra_ms: u64,
+    /// Set once it has been applied.
+    pub used: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +77,8 @@ pub struct Net {
     pub attached: Vec<Option<usize>>,
     /// One-way latency of every hop, ms.
     pub latency_ms: u64,
+    /// One-way latency across the core when it differs from `latency_ms`, ms.
+    pub core_latency_ms: Option<u64>,
     /// Loss: probability in per mille and its PRNG.
     pub loss: Option<(u32, Rng)>,
     /// Jitter: extra delay of each packet drawn from 0..=ms with its PRNG. Packets
@@ -68,6 +86,12 @@ pub struct Net {
     pub jitter: Option<(u64, Rng)>,
     /// Keep packets between the same two nodes in order (default true).
     pub fifo: bool,
+    /// Duplication on the core: probability in per mille and its PRNG (access links never
+    /// duplicate: a duplicated client frame cannot be told from a retransmission that
+    /// repeats its Identification).
+    pub duplication: Option<(u32, Rng)>,
+    /// Packets held back on their way.
+    pub delays: Vec<Delay>,
     /// Encode every MVTP PDU with the codec and deliver what decoding gives back
     /// (default false); failures are kept in `wire_errors` and the packet dropped.
     pub through_wire: bool,
@@ -93,9 +117,12 @@ impl Net {
             servers: Vec::new(),
             attached: Vec::new(),
             latency_ms: 1,
+            core_latency_ms: None,
             loss: None,
             jitter: None,
             fifo: true,
+            duplication: None,
+            delays: Vec::new(),
             through_wire: false,
             wire_errors: Vec::new(),
             last_arrival: BTreeMap::new(),
@@ -254,32 +281,40 @@ impl Net {
                 }
             }
         }
-        let to = self.route(from, &tx);
-        let at = self.now + self.latency_ms;
-        if to.is_empty() {
-            self.trace.push(Sent { at: self.now, arrives: self.now, from, to: None, lost: false, tx });
-            return;
+        let mut latency = match tx.iface {
+            Iface::Core => self.core_latency_ms.unwrap_or(self.latency_ms),
+            Iface::Access => self.latency_ms,
+        };
+        if let Some(d) = self.delays.iter_mut().find(|d| !d.used && (d.pick)(from, &tx)) {
+            d.used = true;
+            latency += d.extra_ms;
         }
-        for node in to {
-            let lost = match self.loss.as_mut() {
-                Some((per_mille, rng)) => rng.next_u32() % 1000 < *per_mille,
-                None => false,
-            };
-            let extra = match self.jitter.as_mut() {
-                Some((ms, rng)) if *ms > 0 => rng.next_u64() % (*ms + 1),
-                _ => 0,
-            };
-            let mut arrives = at + extra;
-            if self.fifo {
-                let last = self.last_arrival.entry((from, node)).or_insert(0);
-                arrives = arrives.max(*last);
-                if !lost {
-                    *last = arrives;
-                }
+        let to = self.route(from, &tx);
+        let dup = tx.iface == Iface::Core && self.duplication.as_mut().is_some_and(|(p, rng)| draw(*p, rng));
+        for copy in 0..(1 + u64::from(dup)) {
+            let sent = self.now + copy;
+            if to.is_empty() {
+                self.trace.push(Sent { at: sent, arrives: sent, from, to: None, lost: false, dup: copy > 0, tx: tx.clone() });
+                continue;
             }
-            self.trace.push(Sent { at: self.now, arrives, from, to: Some(node), lost, tx: tx.clone() });
-            if !lost {
-                self.schedule(arrives, node, Event::Received(tx.clone()));
+            for &node in &to {
+                let lost = self.loss.as_mut().is_some_and(|(p, rng)| draw(*p, rng));
+                let extra = match self.jitter.as_mut() {
+                    Some((ms, rng)) if *ms > 0 => rng.next_u64() % (*ms + 1),
+                    _ => 0,
+                };
+                let mut arrives = sent + latency + extra;
+                if self.fifo {
+                    let last = self.last_arrival.entry((from, node)).or_insert(0);
+                    arrives = arrives.max(*last);
+                    if !lost {
+                        *last = arrives;
+                    }
+                }
+                self.trace.push(Sent { at: sent, arrives, from, to: Some(node), lost, dup: copy > 0, tx: tx.clone() });
+                if !lost {
+                    self.schedule(arrives, node, Event::Received(tx.clone()));
+                }
             }
         }
     }
@@ -291,6 +326,11 @@ impl Net {
             Packet::Esp { .. } => None,
         })
     }
+}
+
+/// One draw of a per-mille chance.
+fn draw(per_mille: u32, rng: &mut Rng) -> bool {
+    rng.next_u32() % 1000 < per_mille
 }
 
 /// Start time of [`standard`] networks: 2023-11-14T22:13:20Z, in ms since the epoch.

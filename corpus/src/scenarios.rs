@@ -243,7 +243,7 @@ fn roam_at(net: &mut Net, t: u64) {
     arrive_and_connect(net, 1_200, 0, 0);
     send_up(net, 2_000, 0, "before the roam");
     send_down(net, 2_100, 0, "before the roam (reply)");
-    net.roam(at(t), 0, Some(1), true);
+    crate::sim::net::roam(net, at(t), 0, Some(1), true);
     send_up(net, t + 500, 0, "after the roam");
     send_down(net, t + 600, 0, "after the roam (reply)");
     net.run_until(at(t + 1_000));
@@ -376,7 +376,7 @@ pub fn all() -> Vec<Scenario> {
                     used: false,
                 });
                 arrive_and_connect(net, 1_200, 0, 0);
-                net.roam(at(2_500), 0, Some(1), true);
+                crate::sim::net::roam(net, at(2_500), 0, Some(1), true);
                 net.run_until(at(5_000));
             },
         },

@@ -1,7 +1,7 @@
 //! The scenario topology: one MVTP server, FAs, clients; documentation addresses
 //! (RFC 5737), vendor-looking 802 addresses, HMAC-MD5 security associations.
 
-use super::net::{Chance, Net};
+use super::net::{self, Net};
 use super::T0;
 use agents::{Client, ClientConfig, Fa, FaConfig, Rng, Server, ServerConfig};
 use codec::auth::{Algorithm, AuthKey, KeyStore};
@@ -78,14 +78,12 @@ impl Topology {
     /// The network at [`T0`], FAs started, nobody connected.
     pub fn build(&self) -> Net {
         let mut rng = Rng::new(self.seed);
-        let mut net = Net::new(T0);
-        net.access_latency_ms = ACCESS_LATENCY_MS;
-        net.core_latency_ms = CORE_LATENCY_MS;
+        let mut net = net::new(T0, ACCESS_LATENCY_MS, CORE_LATENCY_MS);
         if self.loss_per_mille > 0 {
-            net.loss = Some(Chance::new(self.loss_per_mille, self.seed ^ 0x105));
+            net.loss = Some(net::chance(self.loss_per_mille, self.seed ^ 0x105));
         }
         if self.dup_per_mille > 0 {
-            net.duplication = Some(Chance::new(self.dup_per_mille, self.seed ^ 0xD0B));
+            net.duplication = Some(net::chance(self.dup_per_mille, self.seed ^ 0xD0B));
         }
         let mut scfg = ServerConfig::new(SERVER);
         scfg.keys.insert(FH_SPI, key(FH_SECRET));
