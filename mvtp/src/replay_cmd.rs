@@ -529,6 +529,7 @@ fn send_on(
         report.lateness.reserve(ready.len());
     }
     let start = Instant::now();
+    let mut first_sent: Option<Duration> = None;
     let mut last_err: Option<String> = None;
     for r in ready {
         let deadline = Duration::from_nanos(r.deadline);
@@ -539,6 +540,9 @@ fn send_on(
         }
         match s.send(&r.data) {
             Ok(()) => {
+                let now = start.elapsed();
+                first_sent.get_or_insert(now);
+                report.span = now - first_sent.unwrap_or(now);
                 report.packets += 1;
                 report.bytes += r.data.len() as u64;
             }

@@ -109,8 +109,10 @@ pub struct Report {
     pub bytes: u64,
     /// Frames the interface refused (send error).
     pub failed: u64,
-    /// From the first deadline to the last send.
+    /// From the start to the last send.
     pub elapsed: Duration,
+    /// From the first send to the last (rates count the intervals between them).
+    pub span: Duration,
     /// Per frame: send time minus deadline, in nanoseconds (paced replays only).
     pub lateness: Vec<i64>,
 }
@@ -127,9 +129,9 @@ pub fn quantile(sorted: &[i64], q: f64) -> Option<i64> {
 impl Report {
     /// Packets per second achieved.
     pub fn pps(&self) -> f64 {
-        let s = self.elapsed.as_secs_f64();
-        if s > 0.0 {
-            self.packets as f64 / s
+        let s = self.span.as_secs_f64();
+        if s > 0.0 && self.packets > 1 {
+            (self.packets - 1) as f64 / s
         } else {
             0.0
         }
@@ -137,9 +139,11 @@ impl Report {
 
     /// Megabits per second achieved.
     pub fn mbps(&self) -> f64 {
-        let s = self.elapsed.as_secs_f64();
-        if s > 0.0 {
-            self.bytes as f64 * 8.0 / s / 1e6
+        let s = self.span.as_secs_f64();
+        if s > 0.0 && self.packets > 1 {
+            // The last frame's bits are not inside the span: count the mean frame fewer.
+            let bits = self.bytes as f64 * 8.0 * (self.packets - 1) as f64 / self.packets as f64;
+            bits / s / 1e6
         } else {
             0.0
         }
@@ -158,7 +162,7 @@ impl fmt::Display for Report {
         writeln!(
             f,
             "Rated: {:.1} Bps, {:.3} Mbps, {:.2} pps",
-            self.bytes as f64 / self.elapsed.as_secs_f64().max(1e-9),
+            self.mbps() * 1e6 / 8.0,
             self.mbps(),
             self.pps()
         )?;
