@@ -499,9 +499,12 @@ fn send(
         .filter(|r| {
             let ok = r.link == LinkType::ETHERNET;
             if !ok {
-                stats.add(&replay::Outcome::Dropped(
-                    "link type cannot be sent on an Ethernet interface (try --to-ethernet)",
-                ));
+                stats.add(&replay::Outcome::Dropped(match r.link {
+                    LinkType::IEEE802_11 | LinkType::IEEE802_11_RADIOTAP => {
+                        "802.11 frame on an Ethernet interface: give --to-ethernet"
+                    }
+                    _ => "link type without an Ethernet header: cannot be sent on an Ethernet interface",
+                }));
             }
             ok
         })

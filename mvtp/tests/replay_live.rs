@@ -216,7 +216,7 @@ fn rewritten_frames_arrive_as_rewritten() {
     let o = replay(&ns, &args);
     let err = String::from_utf8_lossy(&o.stderr);
     let got = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    assert!(err.contains(&format!("dropped (link type cannot be sent on an Ethernet interface (try --to-ethernet)): {refused}")), "{err}");
+    assert!(err.contains(&format!("dropped (link type without an Ethernet header: cannot be sent on an Ethernet interface): {refused}")), "{err}");
     assert_eq!(
         o.status.code(),
         Some(3),
