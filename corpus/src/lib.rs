@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod built;
+pub mod families;
 pub mod malformed;
 pub mod scenarios;
 pub mod sim;
@@ -255,7 +256,7 @@ pub type Family = fn() -> Result<Vec<Built>, String>;
 /// The scenario families besides the MVTP simulator: each returns its generated scenarios.
 /// A family registers here with one line.
 pub fn families() -> Vec<Family> {
-    vec![malformed::all]
+    vec![malformed::all, families::l2tp::all]
 }
 
 /// The files of every scenario: for scenario NAME, the merged capture `NAME.pcapng` (one

@@ -79,7 +79,9 @@ impl Checker {
         let forwarded_from = req.ident_low().and_then(|low| self.forwarded_coa(cid, low));
         let Some(attach) = forwarded_from.map(|coa| std::net::Ipv4Addr::from(coa).to_string()).or_else(|| attachment(p)) else { return };
         if let Some(old) = self.procs.bindings.get(gid).cloned() {
-            if old.attach != attach && req.roam {
+            // In gateway mode (Encap Type 1) there is no MVTP server to send Roam Notify:
+            // the LNS hand-off clears the old session instead (§7).
+            if old.attach != attach && req.roam && req.encap != Some(mv::ENCAP_PPP) {
                 self.procs.obligations.push(Obligation {
                     rule: "PROC-15",
                     due: ts + ROAM_NOTIFY_WINDOW_S,
@@ -140,21 +142,6 @@ impl Checker {
     }
 
     /// The connection of `gid` must see an MV-DN with `code` toward its client [L2TP-5].
-    pub(crate) fn proc_expect_dn_for(&mut self, number: u64, gid: &str, code: u64, message: String) {
-        let Some(b) = self.procs.bindings.get(gid).cloned() else { return };
-        let ts = self.procs.last_ts;
-        self.procs.obligations.push(Obligation {
-            rule: "L2TP-5",
-            due: ts + ROAM_NOTIFY_WINDOW_S,
-            frame: number,
-            related: vec![],
-            gid: None,
-            expect: Expect::Dn { code, leid: b.leid, cid: None, to: b.attach },
-            message,
-        });
-    }
-
-    /// An MV-FAA: satisfies MV-FAS obligations toward its destination.
     pub(crate) fn proc_faa(&mut self, p: &Pdu) {
         if let Some(to) = p.mac_dst {
             self.procs.obligations.retain(|o| o.expect != Expect::Faa { to });
