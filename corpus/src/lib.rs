@@ -256,7 +256,7 @@ pub type Family = fn() -> Result<Vec<Built>, String>;
 /// The scenario families besides the MVTP simulator: each returns its generated scenarios.
 /// A family registers here with one line.
 pub fn families() -> Vec<Family> {
-    vec![malformed::all, families::l2tp::all]
+    vec![malformed::all, families::mip::all, families::l2tp::all]
 }
 
 /// The files of every scenario: for scenario NAME, the merged capture `NAME.pcapng` (one

@@ -3,3 +3,4 @@
 //! registered with one line in [`crate::families`].
 
 pub mod l2tp;
+pub mod mip;

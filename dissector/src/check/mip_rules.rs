@@ -37,6 +37,7 @@ struct Request {
     via_esp: bool,
     ha: Option<[u8; 4]>,
     src: Option<[u8; 4]>,
+    home: Option<[u8; 4]>,
 }
 
 /// Home agents seen for one mobile node [MIP-4].
@@ -44,6 +45,8 @@ struct Request {
 struct HomeAgents {
     internal: Vec<([u8; 4], u64)>,
     external: Vec<([u8; 4], u64)>,
+    /// Home addresses registered with TNC or through ESP: the internal home address.
+    internal_homes: Vec<[u8; 4]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +58,9 @@ struct Inside {
 /// State of the RFC 5265 rules.
 #[derive(Debug, Default)]
 pub(crate) struct MipState {
-    requests: HashMap<u32, Request>,
+    /// Requests by the low half of their Identification and the sender's 802 address (a
+    /// foreign agent relays a request with the same Identification on another link).
+    requests: HashMap<(u32, Option<[u8; 6]>), Request>,
     /// Interfaces of mobile nodes: true once the node registered there.
     nodes: HashMap<[u8; 6], Option<Inside>>,
     /// Home agents per mobile node interface [MIP-4].
@@ -105,15 +110,23 @@ impl Checker {
             }
             let ha = l.ipv4("mip.haaddr");
             let src = l.outer("ip").and_then(|ip| ip.ipv4("ip.src"));
-            self.rfc5265.requests.insert(low, Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src });
+            let home = l.ipv4("mip.homeaddr");
+            self.rfc5265.requests.insert((low, mac), Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src, home });
         } else if ty == mip::RRP {
-            let Some(req) = self.rfc5265.requests.get(&low).cloned() else { return };
+            // The request of the interface that receives the reply, else the latest one.
+            let to = outer_mac(&l, "eth.dst");
+            let req = self.rfc5265.requests.get(&(low, to)).cloned().or_else(|| {
+                self.rfc5265.requests.iter().filter(|((i, _), _)| *i == low).map(|(_, r)| r).max_by_key(|r| r.frame).cloned()
+            });
+            let Some(req) = req else { return };
             let code = l.uint("mip.code").unwrap_or(0);
             let life = l.uint("mip.life").unwrap_or(0);
             let at = l.d.layers[l.index].range.start as usize;
             let tnc = l.get("mip.tnc").is_some();
             let accepted = code <= mip::ACCEPTED_MAX;
-            let replier = l.outer("ip").and_then(|ip| ip.ipv4("ip.src")).or(req.ha);
+            // The reply's Home Agent field names the home agent (RFC 5944 §3.4); the IP
+            // source may be a foreign agent relaying it.
+            let replier = l.ipv4("mip.haaddr").or(req.ha).or_else(|| l.outer("ip").and_then(|ip| ip.ipv4("ip.src")));
             if let (Some(ha), true) = (replier, accepted) {
                 self.home_agent_roles(number, &req, ha, tnc);
             }
@@ -121,15 +134,15 @@ impl Checker {
                 self.report("RFC5944-3.4", number, vec![req.frame], Some(at + 2), vec![], format!("Registration Reply grants lifetime {life} s, more than the {} s requested", req.life));
             }
             if let (Some(m), false) = (req.mac, req.via_esp) {
-                let inside = if code <= mip::ACCEPTED_MAX && l.get("mip.tnc").is_some() {
-                    Some(Inside { last_reply: ts, reply_frame: number })
-                } else if code > mip::ACCEPTED_MAX {
-                    None
-                } else {
-                    // Accepted without TNC: a home agent without RFC 5265; stay outside [MIP-5].
-                    None
-                };
-                self.rfc5265.nodes.insert(m, inside);
+                // Spec §8: inside from an accepted direct registration whose reply carried
+                // TNC, until a registration there fails. An accepted reply without TNC (the
+                // x-HA answering the parallel registration, or a home agent without RFC
+                // 5265) neither makes nor ends "inside" [MIP-5].
+                if !accepted {
+                    self.rfc5265.nodes.insert(m, None);
+                } else if tnc {
+                    self.rfc5265.nodes.insert(m, Some(Inside { last_reply: ts, reply_frame: number }));
+                }
             }
         }
     }
@@ -149,8 +162,16 @@ impl Checker {
             }
         }
         let Some(mac) = req.mac else { return };
-        let internal = tnc || req.via_esp;
+        // The role follows the home address: the one registered with TNC or through the
+        // VPN is the internal home address, so a later reply without TNC for it (an i-HA
+        // breaking MIP-5) does not make its home agent external.
         let agents = self.rfc5265.agents.entry(mac).or_default();
+        let internal = tnc || req.via_esp || req.home.is_some_and(|h| agents.internal_homes.contains(&h));
+        if let (true, Some(h)) = (tnc || req.via_esp, req.home) {
+            if !agents.internal_homes.contains(&h) {
+                agents.internal_homes.push(h);
+            }
+        }
         let (same, other) = if internal { (&mut agents.internal, &agents.external) } else { (&mut agents.external, &agents.internal) };
         let clash = other.iter().find(|(a, _)| *a == ha).map(|(_, f)| *f);
         if !same.iter().any(|(a, _)| *a == ha) {
@@ -287,6 +308,31 @@ mod tests {
         let cfg = CheckConfig { trusted_subnets: vec!["10.99.0.0/16".into()], ..Default::default() };
         let outside = vec![(0.0, reg_to(IHA, 1, false)), (0.1, reply_from(IHA, 1, true))];
         assert_eq!(run(cfg, outside), vec![("MIP-5", 2)]);
+    }
+
+    #[test]
+    fn spec_8_parallel_x_ha_reply_neither_makes_nor_ends_inside() {
+        let xha = [203, 0, 113, 20];
+        // RFC 5265 §4 parallel registration: the i-HA's TNC reply, then the x-HA's (no TNC).
+        let pkts = vec![(0.0, reg(1, 300)), (0.0, reg_to(xha, 2, false)), (0.1, reply(1, 0, 300, true)), (0.1, reply_from(xha, 2, false)), (1.0, user_data(true))];
+        assert_eq!(run(Default::default(), pkts), vec![]);
+    }
+
+    #[test]
+    fn mip_4_home_agent_named_by_the_reply_not_by_the_relaying_fa() {
+        // Mode f: both replies come from the FA's address; their Home Agent fields differ.
+        let fa = [10, 1, 64, 1];
+        let xha = [203, 0, 113, 20];
+        let relayed = |ha: [u8; 4], ident: u8, tnc: bool| {
+            let p = Pkt::new().eth_ip(GW, MN, fa, MN_IP, 17).udp(434, 434).layer("mip").u("mip.type", 3).u("mip.code", 0).u("mip.life", 300).f("mip.haaddr", crate::model::Value::Ipv4(ha)).bytes("mip.ident", &[0, 0, 0, 9, 0, 0, 0, ident]);
+            if tnc {
+                p.u("mip.tnc", 149)
+            } else {
+                p
+            }
+        };
+        let pkts = vec![(0.0, reg_to(fa, 1, false)), (0.0, reg_to(fa, 2, false)), (0.1, relayed(IHA, 1, true)), (0.1, relayed(xha, 2, false)), (1.0, user_data(true))];
+        assert_eq!(run(Default::default(), pkts), vec![]);
     }
 
     #[test]
