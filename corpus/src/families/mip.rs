@@ -907,6 +907,36 @@ fn ipsec_wrong_client(net: &mut Net) {
     net.run_until(at(2_500));
 }
 
+/// The FA that decrypts (scripted: the FA agent has no such knob): the server's ESP
+/// reaches FA 1's care-of address, and what goes to the client is the decrypted IP/GRE/MVTP
+/// packet in SNAP 0x0800 [SEC-2].
+fn ipsec_decrypting_fa(net: &mut Net) {
+    connect(net, 1_200, 0, 0);
+    esp_down(net, 2_000, 0, 0, SA_DOWN, 1, "mobile ipsec: forwarded unchanged");
+    net.run_until(at(2_100));
+    let leid = net.clients.first().map_or(0, |x| x.leid());
+    let datagram = esp_mvtp(topo::SERVER, topo::fa_coa(0), leid, SA_DOWN, 2, leid, 0, false, "mobile ipsec: decrypted by the FA");
+    // The server's packet, on the core only (the faulty FA's handling is scripted below).
+    let core = Rx { iface: Iface::Core, addr: Addr::Ip { src: topo::SERVER, dst: topo::fa_coa(0) }, packet: Packet::Esp { spi: split_spi(leid, SA_DOWN), datagram: datagram.clone() } };
+    trace_only(net, at(2_100), Agent::Server(0), Agent::Fa(0), core);
+    let plain = Ip::parse(&datagram).and_then(|ip| ip.esp().and_then(|e| mvtp_sa(SA_DOWN).open(e))).map(|(_, p)| p).unwrap_or_default();
+    let ip = Node::ipv4(topo::SERVER.octets(), topo::fa_coa(0).octets(), IpProto::GRE, Node::raw(plain)).emit_fixed().unwrap_or_default();
+    let access = Rx { iface: Iface::Access, addr: Addr::Link { src: topo::fa_mac(0), dst: topo::client_mac(0) }, packet: Packet::Esp { spi: split_spi(leid, SA_DOWN), datagram: ip } };
+    trace_only(net, at(2_111), Agent::Fa(0), Agent::Client(0), access);
+    net.run_until(at(2_500));
+}
+
+/// Puts a packet on the trace (captured) without delivering it.
+fn trace_only(net: &mut Net, t: Time, from: Agent, to: Agent, tx: Rx) {
+    net.run_until(t);
+    let Some(template) = net.trace.last().cloned() else { return };
+    net.trace.push(crate::sim::net::Sent { at: t, from, to: Some(to), lost: false, dup: false, tx, ..template });
+}
+
+fn decrypted_pick(fr: &Frame) -> bool {
+    fr.from == Agent::Fa(0) && fr.tx.iface == Iface::Access && matches!(&fr.tx.packet, Packet::Esp { datagram, .. } if datagram.get(9) == Some(&47))
+}
+
 fn is_esp_from(fr: &Frame, n: Agent) -> bool {
     fr.from == n && matches!(fr.tx.packet, Packet::Esp { .. })
 }
@@ -948,6 +978,15 @@ fn ipsec_scenarios() -> Vec<Scenario> {
             framing: vec![Framing::Dix],
             faults: vec![Fault { knob: "fa:EspByLowHalf", rule: "SEC-2", severity: "error", pick: sec2_pick, which: Which::All, why: "the ESP packet forwarded to the client whose LEID is not SPI >> 16" }],
             run: ipsec_wrong_client,
+        },
+        Scenario {
+            name: "mvtp-mobile-ipsec-decrypting-fa",
+            description: "Mobile IPsec where the FA decrypts the server's ESP and hands the client the plaintext IP/GRE/MVTP packet in SNAP 0x0800 (scripted FA fault)",
+            sections: "§6 SEC-2",
+            topo: one(1, 1),
+            framing: vec![Framing::Dix],
+            faults: vec![Fault { knob: "fa:DecryptsEsp (scripted)", rule: "SEC-2", severity: "error", pick: decrypted_pick, which: Which::All, why: "the plaintext IP/GRE/MVTP packet the FA sent to the client" }],
+            run: ipsec_decrypting_fa,
         },
     ]
 }

@@ -388,6 +388,7 @@ impl Checker {
         }
         self.rfc5265_packet(number, ts, d, frame);
         self.esp_forwarding(number, d, frame);
+        self.decrypted_forwarding(number, d, frame);
         if ts - self.last_sweep > 60.0 {
             self.sweep(ts);
         }
@@ -758,6 +759,27 @@ impl Checker {
             }
             self.fa_last_adv.insert(fa, (ts, number));
         }
+    }
+
+    /// SEC-2 ("it never decrypts"): IPv4/GRE/MVTP sent to a client on the access link.
+    /// MVTP reaches a client in data-link framing; IP/GRE only travels there as the FA's
+    /// unchanged forward of Mobile IPsec ESP, so a plaintext IP/GRE/MVTP packet to a
+    /// client with an open connection is a forward the FA decrypted.
+    fn decrypted_forwarding(&mut self, number: u64, d: &Dissection, frame: &[u8]) {
+        if d.has_proto("esp") || !d.has_proto("gre") {
+            return;
+        }
+        let Some(pdu) = layers(d, frame, "mvtp").next() else { return };
+        if pdu.outer("gre").is_none() {
+            return;
+        }
+        let Some(eth) = layers(d, frame, "eth").next() else { return };
+        let Some(Value::Mac(client)) = eth.get("eth.dst").map(|f| f.value.clone()) else { return };
+        if !self.conns.iter().any(|((m, _), c)| *m == client && c.open) {
+            return;
+        }
+        let leid = pdu.uint("mvtp.leid").unwrap_or(0);
+        self.report("SEC-2", number, vec![], None, vec![mac_str(client)], format!("IP/GRE/MVTP (LEID {leid}) forwarded to {} without ESP: the FA decrypted a Mobile IPsec packet it must forward unchanged", mac_str(client)));
     }
 
     /// SEC-2: ESP to a client on the access link goes to the client whose LEID is
