@@ -279,7 +279,9 @@ impl Gateway {
         }
         let existing = self.calls.iter().find(|(_, c)| c.mac == src).map(|(l, c)| (*l, c.clone()));
         if let Some((leid, c)) = existing {
-            if c.open && !reg.reset {
+            // The initial MV-RRQ's retransmissions carry R = 1 too: the same Connect ID is
+            // a retransmission whatever R says.
+            if c.open && (!reg.reset || c.last_cid == Some(reg.connect_id)) {
                 // A retransmission, or a re-registration of a session that exists: at once [L2TP-3].
                 if let Some(call) = self.calls.get_mut(&leid) {
                     call.last_cid = Some(reg.connect_id);
