@@ -129,14 +129,14 @@ pub const CATALOGUE: &[Rule] = &[
     r("MIP-1", E, Packet, "TNC (149/0) appears only in a Registration Reply from an internal home agent", "nothing"),
     r("MIP-2", E, Stateful, "No plaintext user data on an interface unless the mobile node is inside on it", "inside/outside state per mobile node"),
     r("MIP-3", E, Stateful, "Inside, re-register at least every T_MONITOR s; plaintext data after that is a violation", "T_MONITOR (default 60 s)"),
-    r("MIP-4", E, Stateful, "The internal and external home agent addresses differ", "home agent roles (inferred: TNC marks the i-HA)"),
+    r("MIP-4", E, Stateful, "The internal and external home agent addresses differ", "home agent roles (inferred: a TNC reply or one through the VPN marks the i-HA and the internal home address)"),
     r("MIP-5", E, Stateful, "The i-HA answers only its trusted subnets, always with TNC", "trusted subnets (config) or inference"),
     r("MIP-6", W, Packet, "The inner registration through the VPN should set T (reverse tunnelling)", "nothing"),
     r("MIP-7", I, Definition, "Encapsulation overhead per access mode", "reported by the dissector as overhead.bytes / overhead.mode"),
     // RFC checks
     r("RFC2661-5.8", E, Stateful, "L2TP control Ns/Nr progress by one per non-ZLB message; Nr acknowledges the peer", "per-tunnel state"),
     r("RFC2661-3.1", E, Stateful, "Tunnel and Session IDs in use were assigned by the peer's Assigned Tunnel/Session ID AVP", "per-tunnel state"),
-    r("RFC5944-3.4", E, Stateful, "A Registration Reply's lifetime is <= the request's; a denial carries lifetime 0", "the matching Registration Request (by Identification)"),
+    r("RFC5944-3.4", E, Stateful, "An accepting Registration Reply's lifetime is <= the request's (a denial's lifetime is unspecified and ignored)", "the matching Registration Request (by Identification)"),
 ];
 
 /// The rule with this ID.
