@@ -71,7 +71,13 @@ pub struct GatewayConfig {
 impl GatewayConfig {
     /// A gateway on FA `fa`.
     pub fn new(fa: FaConfig, host_name: &str) -> Self {
-        Self { fa, host_name: host_name.into(), first_tunnel_id: 1, first_session_id: 1, faults: Faults::none() }
+        Self {
+            fa,
+            host_name: host_name.into(),
+            first_tunnel_id: 1,
+            first_session_id: 1,
+            faults: Faults::none(),
+        }
     }
 }
 
@@ -145,7 +151,16 @@ impl Gateway {
     pub fn new(cfg: GatewayConfig) -> Self {
         let fa = Fa::new(cfg.fa.clone());
         let (t, s) = (cfg.first_tunnel_id.max(1), cfg.first_session_id.max(1));
-        Self { cfg, fa, lacs: BTreeMap::new(), calls: BTreeMap::new(), next_tunnel: t, next_session: s, altered: false, own_session_sent: false }
+        Self {
+            cfg,
+            fa,
+            lacs: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            next_tunnel: t,
+            next_session: s,
+            altered: false,
+            own_session_sent: false,
+        }
     }
 
     /// The configuration.
@@ -179,11 +194,18 @@ impl Gateway {
     }
 
     fn link(&self, dst: Mac) -> Addr {
-        Addr::Link { src: self.cfg.fa.mac, dst }
+        Addr::Link {
+            src: self.cfg.fa.mac,
+            dst,
+        }
     }
 
     fn send_client(&self, dst: Mac, msg: Msg, out: &mut Vec<GwOut>) {
-        out.push(GwOut::Mvtp(Action::Send(Rx { iface: Iface::Access, addr: self.link(dst), packet: Packet::Mvtp(msg) })));
+        out.push(GwOut::Mvtp(Action::Send(Rx {
+            iface: Iface::Access,
+            addr: self.link(dst),
+            packet: Packet::Mvtp(msg),
+        })));
     }
 
     fn l2tp_out(out: &mut Vec<GwOut>, dst: Ipv4Addr, msgs: Vec<Message>) {
@@ -195,8 +217,14 @@ impl Gateway {
         const ICRQ_FAULTS: [(GatewayFault, &str); 5] = [
             (GatewayFault::CsnNotConnectId, "gateway:CsnNotConnectId"),
             (GatewayFault::NoHandoffAvps, "gateway:NoHandoffAvps"),
-            (GatewayFault::HandoffAvpsMandatory, "gateway:HandoffAvpsMandatory"),
-            (GatewayFault::ContinueEqualsReset, "gateway:ContinueEqualsReset"),
+            (
+                GatewayFault::HandoffAvpsMandatory,
+                "gateway:HandoffAvpsMandatory",
+            ),
+            (
+                GatewayFault::ContinueEqualsReset,
+                "gateway:ContinueEqualsReset",
+            ),
             (GatewayFault::SkipNs, "gateway:SkipNs"),
         ];
         for msg in msgs {
@@ -215,9 +243,11 @@ impl Gateway {
     pub fn handle(&mut self, now: Time, input: GwIn) -> Vec<GwOut> {
         let mut out = Vec::new();
         match input {
-            GwIn::Mvtp(Event::Received(Rx { iface: Iface::Access, addr: Addr::Link { src, .. }, packet: Packet::Mvtp(msg) })) if self.is_ppp(src, &msg) => {
-                self.on_client(src, msg, &mut out)
-            }
+            GwIn::Mvtp(Event::Received(Rx {
+                iface: Iface::Access,
+                addr: Addr::Link { src, .. },
+                packet: Packet::Mvtp(msg),
+            })) if self.is_ppp(src, &msg) => self.on_client(src, msg, &mut out),
             GwIn::Mvtp(ev) => out.extend(self.fa.handle(now, ev).into_iter().map(GwOut::Mvtp)),
             GwIn::L2tp { src, msg } => self.on_l2tp(src, msg, &mut out),
         }
@@ -228,7 +258,9 @@ impl Gateway {
     fn is_ppp(&self, src: Mac, msg: &Msg) -> bool {
         match &msg.body {
             Body::Rrq(r) => r.encap == encap::PPP_TO_L2TP,
-            Body::Data { .. } | Body::Dn { .. } => self.calls.get(&msg.leid).is_some_and(|c| c.mac == src),
+            Body::Data { .. } | Body::Dn { .. } => {
+                self.calls.get(&msg.leid).is_some_and(|c| c.mac == src)
+            }
             _ => false,
         }
     }
@@ -241,7 +273,10 @@ impl Gateway {
         } else {
             r.lifetime = r.lifetime.min(self.cfg.fa.adv_lifetime);
         }
-        Msg::new(if code == code::ACCEPTED { call_leid } else { 0 }, Body::Rrp(r))
+        Msg::new(
+            if code == code::ACCEPTED { call_leid } else { 0 },
+            Body::Rrp(r),
+        )
     }
 
     fn allocate_leid(&self) -> Option<u16> {
@@ -253,14 +288,20 @@ impl Gateway {
             Body::Rrq(reg) => self.rrq(src, msg, reg, out),
             Body::Data { encap: e, payload } => self.data_up(src, msg.leid, e, payload, out),
             Body::Dn { connect_id, .. } => {
-                let Some(c) = self.calls.get(&msg.leid).cloned() else { return };
+                let Some(c) = self.calls.get(&msg.leid).cloned() else {
+                    return;
+                };
                 if !c.open || c.last_cid != Some(connect_id) {
                     return; // PROC-14
                 }
                 self.calls.remove(&msg.leid);
                 // L2TP-5: the client's MV-DN → CDN.
                 if let Some(lac) = self.lacs.get_mut(&c.lns) {
-                    let m = lac.hang_up(c.session, RESULT_ADMINISTRATIVE, "client disconnected (MV-DN)");
+                    let m = lac.hang_up(
+                        c.session,
+                        RESULT_ADMINISTRATIVE,
+                        "client disconnected (MV-DN)",
+                    );
                     Self::l2tp_out(out, c.lns, m);
                 }
             }
@@ -273,11 +314,17 @@ impl Gateway {
             let m = s.rrp(0, &reg, code);
             s.send_client(src, m, out);
         };
-        let Some(gid) = msg.gid.clone() else { return deny(self, code::FA_POORLY_FORMED, out) };
+        let Some(gid) = msg.gid.clone() else {
+            return deny(self, code::FA_POORLY_FORMED, out);
+        };
         if reg.lifetime > self.cfg.fa.adv_lifetime {
             return deny(self, code::FA_LIFETIME_TOO_LONG, out);
         }
-        let existing = self.calls.iter().find(|(_, c)| c.mac == src).map(|(l, c)| (*l, c.clone()));
+        let existing = self
+            .calls
+            .iter()
+            .find(|(_, c)| c.mac == src)
+            .map(|(l, c)| (*l, c.clone()));
         if let Some((leid, c)) = existing {
             // The initial MV-RRQ's retransmissions carry R = 1 too: the same Connect ID is
             // a retransmission whatever R says.
@@ -289,17 +336,26 @@ impl Gateway {
                 let m = self.rrp(leid, &reg, code::ACCEPTED);
                 return self.send_client(src, m, out);
             }
-            if c.pending.as_ref().is_some_and(|p| p.connect_id == reg.connect_id) {
+            if c.pending
+                .as_ref()
+                .is_some_and(|p| p.connect_id == reg.connect_id)
+            {
                 return; // retransmission while the ICRQ is outstanding: MV-RRP comes with ICRP
             }
             // A new link (R = 1) or a new attempt: clear the old session, place a new call.
             self.calls.remove(&leid);
             if let Some(lac) = self.lacs.get_mut(&c.lns) {
-                let m = lac.hang_up(c.session, RESULT_ADMINISTRATIVE, "new link requested (MV-RRQ with R = 1)");
+                let m = lac.hang_up(
+                    c.session,
+                    RESULT_ADMINISTRATIVE,
+                    "new link requested (MV-RRQ with R = 1)",
+                );
                 Self::l2tp_out(out, c.lns, m);
             }
         }
-        let Some(leid) = self.allocate_leid() else { return deny(self, code::FA_INSUFFICIENT_RESOURCES, out) };
+        let Some(leid) = self.allocate_leid() else {
+            return deny(self, code::FA_INSUFFICIENT_RESOURCES, out);
+        };
         let session = self.next_session;
         self.next_session = self.next_session.checked_add(1).unwrap_or(1);
         let lns = reg.home;
@@ -310,7 +366,11 @@ impl Gateway {
         }
         let handoff = (!faults.has(GatewayFault::NoHandoffAvps)).then(|| HandoffAvps {
             gid: gid.clone(),
-            cont: if faults.has(GatewayFault::ContinueEqualsReset) { reg.reset } else { !reg.reset },
+            cont: if faults.has(GatewayFault::ContinueEqualsReset) {
+                reg.reset
+            } else {
+                !reg.reset
+            },
             mandatory: faults.has(GatewayFault::HandoffAvpsMandatory),
         });
         if !self.lacs.contains_key(&lns) {
@@ -318,11 +378,24 @@ impl Gateway {
             self.next_tunnel = self.next_tunnel.checked_add(1).unwrap_or(1);
             self.lacs.insert(lns, Lac::new(t, &self.cfg.host_name));
         }
-        let Some(lac) = self.lacs.get_mut(&lns) else { return };
+        let Some(lac) = self.lacs.get_mut(&lns) else {
+            return;
+        };
         lac.skip_ns_once = faults.has(GatewayFault::SkipNs);
         let msgs = lac.place_call(session, Some(csn), handoff);
         self.l2tp_marked(out, lns, msgs);
-        self.calls.insert(leid, Call { mac: src, gid, lns, session, pending: Some(reg.clone()), last_cid: None, open: false });
+        self.calls.insert(
+            leid,
+            Call {
+                mac: src,
+                gid,
+                lns,
+                session,
+                pending: Some(reg.clone()),
+                last_cid: None,
+                open: false,
+            },
+        );
         if faults.has(GatewayFault::RrpBeforeIcrp) {
             self.accept(leid, out, true);
         }
@@ -330,7 +403,9 @@ impl Gateway {
 
     /// MV-RRP code 0 for the pending registration of `leid`: the connection is OPEN.
     fn accept(&mut self, leid: u16, out: &mut Vec<GwOut>, early: bool) {
-        let Some(c) = self.calls.get_mut(&leid) else { return };
+        let Some(c) = self.calls.get_mut(&leid) else {
+            return;
+        };
         let Some(reg) = c.pending.take() else { return };
         c.open = true;
         c.last_cid = Some(reg.connect_id);
@@ -343,8 +418,17 @@ impl Gateway {
     }
 
     fn data_up(&mut self, src: Mac, leid: u16, e: u8, mut ppp: Vec<u8>, out: &mut Vec<GwOut>) {
-        let Some(c) = self.calls.get(&leid).filter(|c| c.mac == src && c.open && e == encap::PPP_TO_L2TP).cloned() else { return };
-        let Some(lac) = self.lacs.get(&c.lns) else { return };
+        let Some(c) = self
+            .calls
+            .get(&leid)
+            .filter(|c| c.mac == src && c.open && e == encap::PPP_TO_L2TP)
+            .cloned()
+        else {
+            return;
+        };
+        let Some(lac) = self.lacs.get(&c.lns) else {
+            return;
+        };
         let is_ip = ppp.get(..4) == Some(&[0xff, 0x03, 0x00, 0x21][..]);
         if is_ip && self.cfg.faults.has(GatewayFault::AlterPppFrame) && !self.altered {
             self.altered = true;
@@ -364,19 +448,29 @@ impl Gateway {
     }
 
     fn on_l2tp(&mut self, src: Ipv4Addr, msg: Message, out: &mut Vec<GwOut>) {
-        let Some(lac) = self.lacs.get_mut(&src) else { return };
+        let Some(lac) = self.lacs.get_mut(&src) else {
+            return;
+        };
         let (msgs, events) = lac.receive(&msg);
         self.l2tp_marked(out, src, msgs);
         for e in events {
             match e {
                 LacEvent::Connected { session, .. } => {
-                    let leid = self.calls.iter().find(|(_, c)| c.lns == src && c.session == session).map(|(l, _)| *l);
+                    let leid = self
+                        .calls
+                        .iter()
+                        .find(|(_, c)| c.lns == src && c.session == session)
+                        .map(|(l, _)| *l);
                     if let Some(l) = leid {
                         self.accept(l, out, false);
                     }
                 }
                 LacEvent::Disconnected { session, .. } => {
-                    let hit = self.calls.iter().find(|(_, c)| c.lns == src && c.session == session).map(|(l, c)| (*l, c.clone()));
+                    let hit = self
+                        .calls
+                        .iter()
+                        .find(|(_, c)| c.lns == src && c.session == session)
+                        .map(|(l, c)| (*l, c.clone()));
                     let Some((leid, c)) = hit else { continue };
                     self.calls.remove(&leid);
                     if self.cfg.faults.has(GatewayFault::NoDnOnCdn) {
@@ -385,14 +479,34 @@ impl Gateway {
                     }
                     // L2TP-5: CDN → MV-DN code 3, with the Connect ID of the latest
                     // registration (or the pending one) [PROC-14].
-                    let cid = c.last_cid.or(c.pending.as_ref().map(|r| r.connect_id)).unwrap_or(0);
-                    let dn = Msg::new(leid, Body::Dn { code: dn_code::L2TP_CDN, connect_id: cid, ident: 0 });
+                    let cid = c
+                        .last_cid
+                        .or(c.pending.as_ref().map(|r| r.connect_id))
+                        .unwrap_or(0);
+                    let dn = Msg::new(
+                        leid,
+                        Body::Dn {
+                            code: dn_code::L2TP_CDN,
+                            connect_id: cid,
+                            ident: 0,
+                        },
+                    );
                     self.send_client(c.mac, dn, out);
                 }
                 LacEvent::Data { session, ppp } => {
-                    let leid = self.calls.iter().find(|(_, c)| c.lns == src && c.session == session && c.open).map(|(l, c)| (*l, c.mac));
+                    let leid = self
+                        .calls
+                        .iter()
+                        .find(|(_, c)| c.lns == src && c.session == session && c.open)
+                        .map(|(l, c)| (*l, c.mac));
                     if let Some((l, mac)) = leid {
-                        let m = Msg::new(l, Body::Data { encap: encap::PPP_TO_L2TP, payload: ppp });
+                        let m = Msg::new(
+                            l,
+                            Body::Data {
+                                encap: encap::PPP_TO_L2TP,
+                                payload: ppp,
+                            },
+                        );
                         self.send_client(mac, m, out);
                     }
                 }
@@ -403,7 +517,9 @@ impl Gateway {
 
 /// Decrements the TTL of the IPv4 header at `at` and fixes its checksum (RFC 1624).
 fn alter_ttl(b: &mut [u8], at: usize) {
-    let (Some(&ttl), Some(c)) = (b.get(at + 8), b.get(at + 10..at + 12)) else { return };
+    let (Some(&ttl), Some(c)) = (b.get(at + 8), b.get(at + 10..at + 12)) else {
+        return;
+    };
     let old = u16::from_be_bytes([c[0], c[1]]);
     let new_ttl = ttl.wrapping_sub(1);
     // HC' = ~(~HC + ~m + m') over the 16-bit word TTL|Protocol.
@@ -430,7 +546,9 @@ mod tests {
     #[test]
     fn rfc1624_ttl_decrement_keeps_the_checksum_valid() {
         // IPv4 header: 45 00 0014 0001 0000 40 11 csum c0000201 cb007150.
-        let mut h = vec![0x45, 0, 0, 20, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 203, 0, 113, 80];
+        let mut h = vec![
+            0x45, 0, 0, 20, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 203, 0, 113, 80,
+        ];
         let sum = |h: &[u8]| {
             let mut s = 0u32;
             for w in h.chunks(2) {

@@ -38,7 +38,12 @@ pub struct Tunnel {
 impl Tunnel {
     /// A connection whose local Tunnel ID is `local_id`.
     pub fn new(local_id: u16) -> Self {
-        Self { local_id, peer_id: 0, ns: 0, nr: 0 }
+        Self {
+            local_id,
+            peer_id: 0,
+            ns: 0,
+            nr: 0,
+        }
     }
 
     /// A control message to the peer: header Tunnel ID = the peer's, Ns counted
@@ -49,7 +54,10 @@ impl Tunnel {
                 has_length: true,
                 tunnel: self.peer_id,
                 session,
-                sequence: Some(Sequence { ns: self.ns, nr: self.nr }),
+                sequence: Some(Sequence {
+                    ns: self.ns,
+                    nr: self.nr,
+                }),
                 ..Default::default()
             },
             body: Body::Control(avps),
@@ -65,7 +73,10 @@ impl Tunnel {
                 has_length: true,
                 tunnel: self.peer_id,
                 session: 0,
-                sequence: Some(Sequence { ns: self.ns, nr: self.nr }),
+                sequence: Some(Sequence {
+                    ns: self.ns,
+                    nr: self.nr,
+                }),
                 ..Default::default()
             },
             body: Body::Control(Vec::new()),
@@ -75,7 +86,12 @@ impl Tunnel {
     /// A data message carrying `ppp` for the peer's session `session`.
     pub fn data(&self, session: u16, ppp: Vec<u8>) -> Message {
         Message {
-            header: Header { has_length: true, tunnel: self.peer_id, session, ..Default::default() },
+            header: Header {
+                has_length: true,
+                tunnel: self.peer_id,
+                session,
+                ..Default::default()
+            },
             body: Body::Data(ppp),
         }
     }
@@ -83,7 +99,9 @@ impl Tunnel {
     /// Takes a received control message into account: true when it is a new non-ZLB
     /// message in sequence (Nr advances), false for a ZLB or a duplicate.
     pub fn receive(&mut self, m: &Message) -> bool {
-        let (Body::Control(avps), Some(seq)) = (&m.body, m.header.sequence) else { return false };
+        let (Body::Control(avps), Some(seq)) = (&m.body, m.header.sequence) else {
+            return false;
+        };
         // Lenient on gaps: a message ahead of Nr is taken (Nr moves past it), so a peer
         // that skips an Ns is still understood; an older one is a duplicate.
         let ahead = seq.ns.wrapping_sub(self.nr);
@@ -110,7 +128,10 @@ pub fn avps(m: &Message) -> &[Avp] {
 
 /// The value of the IETF AVP `ty`.
 pub fn ietf(m: &Message, ty: AvpType) -> Option<&AvpValue> {
-    avps(m).iter().find(|a| a.vendor == VendorId::IETF && a.attr_type == ty.0).map(|a| &a.value)
+    avps(m)
+        .iter()
+        .find(|a| a.vendor == VendorId::IETF && a.attr_type == ty.0)
+        .map(|a| &a.value)
 }
 
 /// The 16-bit IETF AVP `ty` (Assigned Tunnel ID, Assigned Session ID).
@@ -161,9 +182,21 @@ fn mt(t: MessageType) -> Avp {
 pub fn start_avps(t: MessageType, host: &str, assigned_tunnel: u16) -> Vec<Avp> {
     let mut a = vec![
         mt(t),
-        Avp::ietf(AvpType::PROTOCOL_VERSION, AvpValue::ProtocolVersion { version: 1, revision: 0 }),
-        Avp::ietf(AvpType::HOST_NAME, AvpValue::Bytes(host.as_bytes().to_vec())),
-        Avp::ietf(AvpType::FRAMING_CAPABILITIES, AvpValue::U32(avp::FRAMING_SYNC | avp::FRAMING_ASYNC)),
+        Avp::ietf(
+            AvpType::PROTOCOL_VERSION,
+            AvpValue::ProtocolVersion {
+                version: 1,
+                revision: 0,
+            },
+        ),
+        Avp::ietf(
+            AvpType::HOST_NAME,
+            AvpValue::Bytes(host.as_bytes().to_vec()),
+        ),
+        Avp::ietf(
+            AvpType::FRAMING_CAPABILITIES,
+            AvpValue::U32(avp::FRAMING_SYNC | avp::FRAMING_ASYNC),
+        ),
         Avp::ietf(AvpType::ASSIGNED_TUNNEL_ID, AvpValue::U16(assigned_tunnel)),
     ];
     let mut w = Avp::ietf(AvpType::RECEIVE_WINDOW_SIZE, AvpValue::U16(4));
@@ -190,13 +223,23 @@ pub struct HandoffAvps {
 
 /// ICRQ AVPs (RFC 2661 §6.6) with the hand-off AVPs of spec §7 [L2TP-1].
 pub fn icrq_avps(session: u16, csn: Option<u32>, h: Option<&HandoffAvps>) -> Vec<Avp> {
-    let mut a = vec![mt(MessageType::ICRQ), Avp::ietf(AvpType::ASSIGNED_SESSION_ID, AvpValue::U16(session))];
+    let mut a = vec![
+        mt(MessageType::ICRQ),
+        Avp::ietf(AvpType::ASSIGNED_SESSION_ID, AvpValue::U16(session)),
+    ];
     if let Some(c) = csn {
         a.push(Avp::ietf(AvpType::CALL_SERIAL_NUMBER, AvpValue::U32(c)));
     }
-    a.push(Avp::ietf(AvpType::BEARER_TYPE, AvpValue::U32(avp::BEARER_DIGITAL)));
+    a.push(Avp::ietf(
+        AvpType::BEARER_TYPE,
+        AvpValue::U32(avp::BEARER_DIGITAL),
+    ));
     if let Some(h) = h {
-        let status = if h.cont { avp::SESSION_STATUS_CONTINUE } else { 0 };
+        let status = if h.cont {
+            avp::SESSION_STATUS_CONTINUE
+        } else {
+            0
+        };
         let mut g = Avp::handoff(avp::HANDOFF_GID, AvpValue::Gid(h.gid.clone()));
         let mut s = Avp::handoff(avp::HANDOFF_SESSION_STATUS, AvpValue::SessionStatus(status));
         g.mandatory = h.mandatory;
@@ -209,7 +252,10 @@ pub fn icrq_avps(session: u16, csn: Option<u32>, h: Option<&HandoffAvps>) -> Vec
 
 /// ICRP AVPs (RFC 2661 §6.7).
 pub fn icrp_avps(session: u16) -> Vec<Avp> {
-    vec![mt(MessageType::ICRP), Avp::ietf(AvpType::ASSIGNED_SESSION_ID, AvpValue::U16(session))]
+    vec![
+        mt(MessageType::ICRP),
+        Avp::ietf(AvpType::ASSIGNED_SESSION_ID, AvpValue::U16(session)),
+    ]
 }
 
 /// ICCN AVPs (RFC 2661 §6.8).
@@ -228,7 +274,11 @@ pub fn cdn_avps(result: u16, message: &str, session: u16) -> Vec<Avp> {
         mt(MessageType::CDN),
         Avp::ietf(
             AvpType::RESULT_CODE,
-            AvpValue::ResultCode { result, error: Some(0), message: message.as_bytes().to_vec() },
+            AvpValue::ResultCode {
+                result,
+                error: Some(0),
+                message: message.as_bytes().to_vec(),
+            },
         ),
         Avp::ietf(AvpType::ASSIGNED_SESSION_ID, AvpValue::U16(session)),
     ]
@@ -302,13 +352,32 @@ pub struct Lac {
 impl Lac {
     /// A LAC whose Tunnel ID is `local_tunnel`, naming itself `host`.
     pub fn new(local_tunnel: u16, host: &str) -> Self {
-        Self { tunnel: Tunnel::new(local_tunnel), state: LacState::Idle, calls: BTreeMap::new(), skip_ns_once: false, host: host.into() }
+        Self {
+            tunnel: Tunnel::new(local_tunnel),
+            state: LacState::Idle,
+            calls: BTreeMap::new(),
+            skip_ns_once: false,
+            host: host.into(),
+        }
     }
 
     /// Places an incoming call with the LAC's session ID `session`: SCCRQ first if there is
     /// no control connection; ICRQ now if there is one [L2TP-1].
-    pub fn place_call(&mut self, session: u16, csn: Option<u32>, handoff: Option<HandoffAvps>) -> Vec<Message> {
-        self.calls.insert(session, LacCall { peer_session: None, csn, handoff, requested: false });
+    pub fn place_call(
+        &mut self,
+        session: u16,
+        csn: Option<u32>,
+        handoff: Option<HandoffAvps>,
+    ) -> Vec<Message> {
+        self.calls.insert(
+            session,
+            LacCall {
+                peer_session: None,
+                csn,
+                handoff,
+                requested: false,
+            },
+        );
         match self.state {
             LacState::Idle => {
                 self.state = LacState::WaitReply;
@@ -327,7 +396,10 @@ impl Lac {
             if std::mem::take(&mut self.skip_ns_once) {
                 self.tunnel.ns = self.tunnel.ns.wrapping_add(1);
             }
-            out.push(self.tunnel.control(0, icrq_avps(*s, c.csn, c.handoff.as_ref())));
+            out.push(
+                self.tunnel
+                    .control(0, icrq_avps(*s, c.csn, c.handoff.as_ref())),
+            );
         }
         out
     }
@@ -335,7 +407,10 @@ impl Lac {
     /// Clears call `session` with CDN (Result Code `result`).
     pub fn hang_up(&mut self, session: u16, result: u16, message: &str) -> Vec<Message> {
         match self.calls.remove(&session) {
-            Some(LacCall { peer_session: Some(p), .. }) => vec![self.tunnel.control(p, cdn_avps(result, message, session))],
+            Some(LacCall {
+                peer_session: Some(p),
+                ..
+            }) => vec![self.tunnel.control(p, cdn_avps(result, message, session))],
             _ => Vec::new(),
         }
     }
@@ -353,7 +428,10 @@ impl Lac {
         if let Body::Data(ppp) = &m.body {
             let s = m.header.session;
             if self.calls.get(&s).is_some_and(|c| c.peer_session.is_some()) {
-                ev.push(LacEvent::Data { session: s, ppp: ppp.clone() });
+                ev.push(LacEvent::Data {
+                    session: s,
+                    ppp: ppp.clone(),
+                });
             }
             return (out, ev);
         }
@@ -373,18 +451,27 @@ impl Lac {
                 if let (Some(c), Some(p)) = (self.calls.get_mut(&s), peer) {
                     c.peer_session = Some(p);
                     out.push(self.tunnel.control(p, iccn_avps()));
-                    ev.push(LacEvent::Connected { session: s, peer_session: p });
+                    ev.push(LacEvent::Connected {
+                        session: s,
+                        peer_session: p,
+                    });
                 }
             }
             Some(MessageType::CDN) => {
                 let s = m.header.session;
                 if self.calls.remove(&s).is_some() {
-                    ev.push(LacEvent::Disconnected { session: s, result: result_code(m).unwrap_or(0) });
+                    ev.push(LacEvent::Disconnected {
+                        session: s,
+                        result: result_code(m).unwrap_or(0),
+                    });
                 }
             }
             Some(MessageType::STOPCCN) => {
                 for s in std::mem::take(&mut self.calls).into_keys() {
-                    ev.push(LacEvent::Disconnected { session: s, result: RESULT_GENERAL_ERROR });
+                    ev.push(LacEvent::Disconnected {
+                        session: s,
+                        result: RESULT_GENERAL_ERROR,
+                    });
                 }
                 self.state = LacState::Idle;
             }
@@ -421,9 +508,16 @@ mod tests {
         let z = t.zlb();
         let b = t.control(0, scccn_avps());
         assert_eq!(a.header.sequence.map(|s| s.ns), Some(0));
-        assert_eq!(z.header.sequence.map(|s| s.ns), Some(1), "a ZLB carries the next Ns without using it");
+        assert_eq!(
+            z.header.sequence.map(|s| s.ns),
+            Some(1),
+            "a ZLB carries the next Ns without using it"
+        );
         assert_eq!(b.header.sequence.map(|s| s.ns), Some(1));
-        assert_eq!(a.header.tunnel, 9, "RFC 2661 §3.1: the header names the peer's Tunnel ID");
+        assert_eq!(
+            a.header.tunnel, 9,
+            "RFC 2661 §3.1: the header names the peer's Tunnel ID"
+        );
         let mut r = Tunnel::new(9);
         assert!(r.receive(&a));
         assert!(!r.receive(&a), "a duplicate does not advance Nr");
@@ -433,11 +527,21 @@ mod tests {
 
     #[test]
     fn l2tp_1_icrq_carries_csn_and_handoff_avps_with_m_clear() {
-        let h = HandoffAvps { gid: Gid::mac([0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d]), cont: true, mandatory: false };
-        let m = Message { header: Header::default(), body: Body::Control(icrq_avps(40, Some(7001), Some(&h))) };
+        let h = HandoffAvps {
+            gid: Gid::mac([0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d]),
+            cont: true,
+            mandatory: false,
+        };
+        let m = Message {
+            header: Header::default(),
+            body: Body::Control(icrq_avps(40, Some(7001), Some(&h))),
+        };
         assert_eq!(call_serial_number(&m), Some(7001));
         assert_eq!(handoff(&m), (Some(h.gid.clone()), Some(true)));
-        assert!(avps(&m).iter().filter(|a| a.vendor == VendorId::HANDOFF).all(|a| !a.mandatory));
+        assert!(avps(&m)
+            .iter()
+            .filter(|a| a.vendor == VendorId::HANDOFF)
+            .all(|a| !a.mandatory));
         let back = decode(&encode(&m).unwrap()).unwrap();
         assert_eq!(back, m);
     }

@@ -70,7 +70,12 @@ pub struct Ppp {
 }
 
 fn frame(protocol: PppProto, payload: Payload) -> Vec<u8> {
-    let f = Frame { address_control: Some(CONTROL_UI), protocol_compressed: false, protocol, payload };
+    let f = Frame {
+        address_control: Some(CONTROL_UI),
+        protocol_compressed: false,
+        protocol,
+        payload,
+    };
     let mut out = Vec::new();
     // The options built here always fit their fields; an encoding error yields no frame.
     if f.emit(&mut out).is_err() {
@@ -130,14 +135,30 @@ impl Ppp {
             opts.push(LcpOption::EndpointDiscriminator(gid.clone()));
         }
         let id = self.next_id();
-        frame(PppProto::LCP, Payload::Lcp(Cp { code: code::CONFIGURE_REQUEST, identifier: id, data: CpData::Options(opts), padding: vec![] }))
+        frame(
+            PppProto::LCP,
+            Payload::Lcp(Cp {
+                code: code::CONFIGURE_REQUEST,
+                identifier: id,
+                data: CpData::Options(opts),
+                padding: vec![],
+            }),
+        )
     }
 
     fn ipcp_request(&mut self) -> Vec<u8> {
         let a = self.address.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.next_id();
         let opts = vec![IpcpOption::Address(ipcp_opt::IP_ADDRESS, a)];
-        frame(PppProto::IPCP, Payload::Ipcp(Cp { code: code::CONFIGURE_REQUEST, identifier: id, data: CpData::Options(opts), padding: vec![] }))
+        frame(
+            PppProto::IPCP,
+            Payload::Ipcp(Cp {
+                code: code::CONFIGURE_REQUEST,
+                identifier: id,
+                data: CpData::Options(opts),
+                padding: vec![],
+            }),
+        )
     }
 
     /// Starts LCP: the first Configure-Request.
@@ -153,7 +174,17 @@ impl Ppp {
             inner.extend_from_slice(ip);
             let seq = self.mp_seq;
             self.mp_seq = (self.mp_seq + 1) & 0x00FF_FFFF;
-            frame(PppProto::MP, Payload::Mp(Fragment { short: false, begin: true, end: true, reserved: 0, seq, payload: inner }))
+            frame(
+                PppProto::MP,
+                Payload::Mp(Fragment {
+                    short: false,
+                    begin: true,
+                    end: true,
+                    reserved: 0,
+                    seq,
+                    payload: inner,
+                }),
+            )
         } else {
             frame(PppProto::IPV4, Payload::Other(ip.to_vec()))
         }
@@ -178,14 +209,18 @@ impl Ppp {
     pub fn input(&mut self, octets: &[u8]) -> (Vec<Vec<u8>>, Vec<PppEvent>) {
         let mut out = Vec::new();
         let mut ev = Vec::new();
-        let Ok(f) = Frame::parse_with(octets, ParseOptions::default()) else { return (out, ev) };
+        let Ok(f) = Frame::parse_with(octets, ParseOptions::default()) else {
+            return (out, ev);
+        };
         match f.payload {
             Payload::Lcp(cp) => self.lcp(cp, &mut out, &mut ev),
             Payload::Ipcp(cp) => self.ipcp(cp, &mut out, &mut ev),
-            Payload::Mp(frag) => {
-                if frag.payload.get(..2) == Some(&PppProto::IPV4.0.to_be_bytes()[..]) {
-                    ev.push(PppEvent::Datagram(frag.payload.get(2..).unwrap_or_default().to_vec()));
-                }
+            Payload::Mp(frag)
+                if frag.payload.get(..2) == Some(&PppProto::IPV4.0.to_be_bytes()[..]) =>
+            {
+                ev.push(PppEvent::Datagram(
+                    frag.payload.get(2..).unwrap_or_default().to_vec(),
+                ));
             }
             Payload::Other(ip) if f.protocol == PppProto::IPV4 => ev.push(PppEvent::Datagram(ip)),
             _ => {}
@@ -213,13 +248,23 @@ impl Ppp {
                     _ => None,
                 });
                 self.lcp_peer_acked = true;
-                out.push(frame(PppProto::LCP, Payload::Lcp(Cp { code: code::CONFIGURE_ACK, identifier: cp.identifier, data: CpData::Options(opts), padding: vec![] })));
+                out.push(frame(
+                    PppProto::LCP,
+                    Payload::Lcp(Cp {
+                        code: code::CONFIGURE_ACK,
+                        identifier: cp.identifier,
+                        data: CpData::Options(opts),
+                        padding: vec![],
+                    }),
+                ));
             }
             (code::CONFIGURE_ACK, _) if cp.identifier == self.id => self.lcp_acked = true,
             _ => {}
         }
         if !was_up && self.link_up() {
-            ev.push(PppEvent::LinkUp { discriminator: self.peer_discriminator.clone() });
+            ev.push(PppEvent::LinkUp {
+                discriminator: self.peer_discriminator.clone(),
+            });
             if self.ncp {
                 out.push(self.ipcp_request());
             }
@@ -237,11 +282,27 @@ impl Ppp {
                 match (asks, self.cfg.give) {
                     (true, Some(g)) => {
                         let nak = vec![IpcpOption::Address(ipcp_opt::IP_ADDRESS, g)];
-                        out.push(frame(PppProto::IPCP, Payload::Ipcp(Cp { code: code::CONFIGURE_NAK, identifier: cp.identifier, data: CpData::Options(nak), padding: vec![] })));
+                        out.push(frame(
+                            PppProto::IPCP,
+                            Payload::Ipcp(Cp {
+                                code: code::CONFIGURE_NAK,
+                                identifier: cp.identifier,
+                                data: CpData::Options(nak),
+                                padding: vec![],
+                            }),
+                        ));
                     }
                     _ => {
                         self.ipcp_peer_acked = true;
-                        out.push(frame(PppProto::IPCP, Payload::Ipcp(Cp { code: code::CONFIGURE_ACK, identifier: cp.identifier, data: CpData::Options(opts), padding: vec![] })));
+                        out.push(frame(
+                            PppProto::IPCP,
+                            Payload::Ipcp(Cp {
+                                code: code::CONFIGURE_ACK,
+                                identifier: cp.identifier,
+                                data: CpData::Options(opts),
+                                padding: vec![],
+                            }),
+                        ));
                     }
                 }
             }
@@ -269,7 +330,11 @@ impl Ppp {
 pub fn request_discriminator(octets: &[u8]) -> Option<Gid> {
     let f = Frame::parse_with(octets, ParseOptions::default()).ok()?;
     match f.payload {
-        Payload::Lcp(Cp { code: code::CONFIGURE_REQUEST, data: CpData::Options(opts), .. }) => opts.into_iter().find_map(|o| match o {
+        Payload::Lcp(Cp {
+            code: code::CONFIGURE_REQUEST,
+            data: CpData::Options(opts),
+            ..
+        }) => opts.into_iter().find_map(|o| match o {
             LcpOption::EndpointDiscriminator(g) => Some(g),
             _ => None,
         }),
@@ -302,9 +367,25 @@ mod tests {
 
     #[test]
     fn rfc1661_lcp_then_rfc1332_ipcp_with_an_address_handed_out() {
-        let mut client = Ppp::new(PppConfig { magic: 1, address: None, give: None, multilink: None }, true);
+        let mut client = Ppp::new(
+            PppConfig {
+                magic: 1,
+                address: None,
+                give: None,
+                multilink: None,
+            },
+            true,
+        );
         let lns_addr = Ipv4Addr::new(192, 0, 2, 1);
-        let mut lns = Ppp::new(PppConfig { magic: 2, address: Some(lns_addr), give: Some(Ipv4Addr::new(192, 0, 2, 100)), multilink: None }, true);
+        let mut lns = Ppp::new(
+            PppConfig {
+                magic: 2,
+                address: Some(lns_addr),
+                give: Some(Ipv4Addr::new(192, 0, 2, 100)),
+                multilink: None,
+            },
+            true,
+        );
         let mut first = client.open();
         first.extend(lns.open());
         // Both requests cross: deliver the LNS's own request to the client first.
@@ -312,23 +393,46 @@ mod tests {
         let (ec, el) = pump(&mut client, &mut lns, [vec![first[0].clone()], o].concat());
         assert!(client.is_up() && lns.is_up());
         assert_eq!(client.address(), Some(Ipv4Addr::new(192, 0, 2, 100)));
-        assert!(ec.contains(&PppEvent::NetworkUp { address: Ipv4Addr::new(192, 0, 2, 100) }));
+        assert!(ec.contains(&PppEvent::NetworkUp {
+            address: Ipv4Addr::new(192, 0, 2, 100)
+        }));
         assert!(el.contains(&PppEvent::NetworkUp { address: lns_addr }));
         let f = client.datagram(&[0x45, 0, 0, 20]);
         assert_eq!(&f[..4], &[0xff, 0x03, 0x00, 0x21]);
-        assert_eq!(lns.input(&f).1, vec![PppEvent::Datagram(vec![0x45, 0, 0, 20])]);
+        assert_eq!(
+            lns.input(&f).1,
+            vec![PppEvent::Datagram(vec![0x45, 0, 0, 20])]
+        );
     }
 
     #[test]
     fn rfc1990_multilink_with_endpoint_discriminator_is_the_gid() {
         let gid = Gid::mac([0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d]);
-        let mut c = Ppp::new(PppConfig { magic: 1, address: Some(Ipv4Addr::new(192, 0, 2, 100)), give: None, multilink: Some((1500, gid.clone())) }, false);
-        let mut l = Ppp::new(PppConfig { magic: 2, address: None, give: None, multilink: Some((1500, Gid::default())) }, false);
+        let mut c = Ppp::new(
+            PppConfig {
+                magic: 1,
+                address: Some(Ipv4Addr::new(192, 0, 2, 100)),
+                give: None,
+                multilink: Some((1500, gid.clone())),
+            },
+            false,
+        );
+        let mut l = Ppp::new(
+            PppConfig {
+                magic: 2,
+                address: None,
+                give: None,
+                multilink: Some((1500, Gid::default())),
+            },
+            false,
+        );
         let mut first = c.open();
         let (o, _) = c.input(&l.open()[0]);
         first.extend(o);
         let (_, el) = pump(&mut c, &mut l, first);
-        assert!(el.contains(&PppEvent::LinkUp { discriminator: Some(gid) }));
+        assert!(el.contains(&PppEvent::LinkUp {
+            discriminator: Some(gid)
+        }));
         assert!(c.multilink());
         let f = c.datagram(&[0x45, 1]);
         assert_eq!(&f[2..4], &[0x00, 0x3d]);

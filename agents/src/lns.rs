@@ -147,7 +147,16 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
     pub fn new(cfg: LnsConfig) -> Self {
         let (t, s) = (cfg.first_tunnel_id.max(1), cfg.first_session_id.max(1));
         let next_addr = u32::from(cfg.pool);
-        Self { cfg, tunnels: BTreeMap::new(), sessions: BTreeMap::new(), next_tunnel: t, next_session: s, next_addr, bundle_seq: BTreeMap::new(), wrong_tunnel_sent: false }
+        Self {
+            cfg,
+            tunnels: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            next_tunnel: t,
+            next_session: s,
+            next_addr,
+            bundle_seq: BTreeMap::new(),
+            wrong_tunnel_sent: false,
+        }
     }
 
     /// The configuration, to change (fault knobs) between events.
@@ -162,34 +171,56 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
 
     /// The session of a Global Endpoint ID.
     pub fn session_of(&self, gid: &Gid) -> Option<(u16, &Session)> {
-        self.sessions.iter().find(|(_, s)| s.gid.as_ref() == Some(gid)).map(|(k, s)| (*k, s))
+        self.sessions
+            .iter()
+            .find(|(_, s)| s.gid.as_ref() == Some(gid))
+            .map(|(k, s)| (*k, s))
     }
 
-    fn send(&mut self, tunnel: u16, session: u16, avps: Vec<codec::l2tp::avp::Avp>, out: &mut Vec<LnsOut<P>>) {
+    fn send(
+        &mut self,
+        tunnel: u16,
+        session: u16,
+        avps: Vec<codec::l2tp::avp::Avp>,
+        out: &mut Vec<LnsOut<P>>,
+    ) {
         if let Some(t) = self.tunnels.get_mut(&tunnel) {
             let msg = t.t.control(session, avps);
-            out.push(LnsOut::Send { to: t.peer.clone(), msg });
+            out.push(LnsOut::Send {
+                to: t.peer.clone(),
+                msg,
+            });
         }
     }
 
     fn data_out(&self, local: u16, ppp: Vec<u8>, out: &mut Vec<LnsOut<P>>) {
-        let Some(s) = self.sessions.get(&local) else { return };
-        let Some(t) = self.tunnels.get(&s.tunnel) else { return };
-        out.push(LnsOut::Send { to: t.peer.clone(), msg: t.t.data(s.peer_session, ppp) });
+        let Some(s) = self.sessions.get(&local) else {
+            return;
+        };
+        let Some(t) = self.tunnels.get(&s.tunnel) else {
+            return;
+        };
+        out.push(LnsOut::Send {
+            to: t.peer.clone(),
+            msg: t.t.data(s.peer_session, ppp),
+        });
     }
 
     /// Sends an IPv4 datagram to the peer of session `local` (in a Multilink fragment when
     /// the link uses Multilink, numbered per bundle).
     pub fn send_datagram(&mut self, local: u16, ip: &[u8]) -> Vec<LnsOut<P>> {
         let mut out = Vec::new();
-        let Some(s) = self.sessions.get_mut(&local) else { return out };
+        let Some(s) = self.sessions.get_mut(&local) else {
+            return out;
+        };
         let key = s.bundle.as_ref().map(|g| {
             let mut k = Vec::new();
             g.emit(&mut k);
             k
         });
         if let Some(k) = &key {
-            s.ppp.set_mp_seq(self.bundle_seq.get(k).copied().unwrap_or(0));
+            s.ppp
+                .set_mp_seq(self.bundle_seq.get(k).copied().unwrap_or(0));
         }
         let f = s.ppp.datagram(ip);
         if let Some(k) = key {
@@ -203,7 +234,15 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
         let give = Ipv4Addr::from(self.next_addr);
         self.next_addr = self.next_addr.wrapping_add(1);
         let multilink = self.cfg.multilink.then(|| (1500, Gid::default()));
-        Ppp::new(PppConfig { magic: 0x4c4e_5300 | u32::from(self.next_session & 0xFF), address: Some(self.cfg.address), give: Some(give), multilink }, ncp)
+        Ppp::new(
+            PppConfig {
+                magic: 0x4c4e_5300 | u32::from(self.next_session & 0xFF),
+                address: Some(self.cfg.address),
+                give: Some(give),
+                multilink,
+            },
+            ncp,
+        )
     }
 
     /// A message from `from`.
@@ -224,20 +263,29 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
         } else {
             msg.header.tunnel
         };
-        let Some(t) = self.tunnels.get_mut(&local_tunnel) else { return out };
+        let Some(t) = self.tunnels.get_mut(&local_tunnel) else {
+            return out;
+        };
         if !t.t.receive(&msg) {
             return out;
         }
         let before = out.len();
         match mt {
             Some(MessageType::SCCRQ) => {
-                let avps = l2tp::start_avps(MessageType::SCCRP, &self.cfg.host_name.clone(), local_tunnel);
+                let avps = l2tp::start_avps(
+                    MessageType::SCCRP,
+                    &self.cfg.host_name.clone(),
+                    local_tunnel,
+                );
                 self.send(local_tunnel, 0, avps, &mut out);
             }
             Some(MessageType::ICRQ) => self.icrq(local_tunnel, &msg, &mut out),
             Some(MessageType::ICCN) => {
                 let local = msg.header.session;
-                let fresh = self.sessions.get(&local).is_some_and(|s| !s.connected && !s.ppp.link_up());
+                let fresh = self
+                    .sessions
+                    .get(&local)
+                    .is_some_and(|s| !s.connected && !s.ppp.link_up());
                 if let Some(s) = self.sessions.get_mut(&local) {
                     s.connected = true;
                 }
@@ -269,23 +317,36 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
     }
 
     fn zlb(&mut self, tunnel: u16, out: &mut Vec<LnsOut<P>>) {
-        let Some(t) = self.tunnels.get(&tunnel) else { return };
+        let Some(t) = self.tunnels.get(&tunnel) else {
+            return;
+        };
         let mut msg = t.t.zlb();
         if self.cfg.faults.has(LnsFault::WrongTunnelId) && !self.wrong_tunnel_sent {
             self.wrong_tunnel_sent = true;
             msg.header.tunnel = t.t.local_id; // its own ID instead of the peer's
             out.push(LnsOut::Injected("lns:WrongTunnelId"));
         }
-        out.push(LnsOut::Send { to: t.peer.clone(), msg });
+        out.push(LnsOut::Send {
+            to: t.peer.clone(),
+            msg,
+        });
     }
 
     fn icrq(&mut self, tunnel: u16, msg: &Message, out: &mut Vec<LnsOut<P>>) {
-        let Some(peer_session) = l2tp::ietf_u16(msg, AvpType::ASSIGNED_SESSION_ID) else { return };
+        let Some(peer_session) = l2tp::ietf_u16(msg, AvpType::ASSIGNED_SESSION_ID) else {
+            return;
+        };
         let csn = l2tp::call_serial_number(msg);
-        let (gid, cont) = if self.cfg.mobile_aware { l2tp::handoff(msg) } else { (None, None) };
+        let (gid, cont) = if self.cfg.mobile_aware {
+            l2tp::handoff(msg)
+        } else {
+            (None, None)
+        };
         let local = self.next_session;
         self.next_session = self.next_session.checked_add(1).unwrap_or(1);
-        let existing = gid.as_ref().and_then(|g| self.session_of(g).map(|(k, s)| (k, s.csn)));
+        let existing = gid
+            .as_ref()
+            .and_then(|g| self.session_of(g).map(|(k, s)| (k, s.csn)));
         let faults = self.cfg.faults.clone();
         let mut moved_ppp = None;
         if let Some((old, old_csn)) = existing {
@@ -299,7 +360,10 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
                 if not_newer {
                     out.push(LnsOut::Injected("lns:AcceptOlderCsn"));
                 }
-                moved_ppp = self.sessions.get(&old).map(|s| (s.ppp.clone(), s.bundle.clone()));
+                moved_ppp = self
+                    .sessions
+                    .get(&old)
+                    .map(|s| (s.ppp.clone(), s.bundle.clone()));
             } else if not_newer && faults.has(LnsFault::CompareCsnWithoutContinue) {
                 // L2TP-7 broken: C = 0, yet the number is compared.
                 out.push(LnsOut::Injected("lns:CompareCsnWithoutContinue"));
@@ -310,12 +374,32 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
             }
             let connected = moved_ppp.is_some();
             let (ppp, bundle) = moved_ppp.unwrap_or_else(|| (self.new_ppp(true), None));
-            self.sessions.insert(local, Session { tunnel, peer_session, csn, gid: gid.clone(), connected, ppp, bundle });
+            self.sessions.insert(
+                local,
+                Session {
+                    tunnel,
+                    peer_session,
+                    csn,
+                    gid: gid.clone(),
+                    connected,
+                    ppp,
+                    bundle,
+                },
+            );
             self.send(tunnel, peer_session, l2tp::icrp_avps(local), out);
             if !(handoff && faults.has(LnsFault::NoClearOnHandoff)) {
-                let text = if handoff { MSG_HANDED_OFF } else { MSG_REPLACED };
+                let text = if handoff {
+                    MSG_HANDED_OFF
+                } else {
+                    MSG_REPLACED
+                };
                 if let Some(o) = self.sessions.remove(&old) {
-                    self.send(o.tunnel, o.peer_session, l2tp::cdn_avps(RESULT_ADMINISTRATIVE, text, old), out);
+                    self.send(
+                        o.tunnel,
+                        o.peer_session,
+                        l2tp::cdn_avps(RESULT_ADMINISTRATIVE, text, old),
+                        out,
+                    );
                 }
             } else if let Some(o) = self.sessions.get_mut(&old) {
                 o.gid = None; // kept, but no longer the endpoint's session
@@ -323,19 +407,38 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
             return;
         }
         let ppp = self.new_ppp(true);
-        self.sessions.insert(local, Session { tunnel, peer_session, csn, gid, connected: false, ppp, bundle: None });
+        self.sessions.insert(
+            local,
+            Session {
+                tunnel,
+                peer_session,
+                csn,
+                gid,
+                connected: false,
+                ppp,
+                bundle: None,
+            },
+        );
         self.send(tunnel, peer_session, l2tp::icrp_avps(local), out);
     }
 
     fn refuse(&mut self, tunnel: u16, peer_session: u16, local: u16, out: &mut Vec<LnsOut<P>>) {
-        self.send(tunnel, peer_session, l2tp::cdn_avps(RESULT_ADMINISTRATIVE, MSG_REFUSED, local), out);
+        self.send(
+            tunnel,
+            peer_session,
+            l2tp::cdn_avps(RESULT_ADMINISTRATIVE, MSG_REFUSED, local),
+            out,
+        );
     }
 
     fn data_in(&mut self, local: u16, ppp: Vec<u8>, out: &mut Vec<LnsOut<P>>) {
         // A link whose LCP names the Endpoint Discriminator of an up link joins its bundle
         // and runs no IPCP of its own (RFC 1990 §3).
         if let Some(d) = request_discriminator(&ppp) {
-            let joins = self.sessions.iter().any(|(k, s)| *k != local && s.bundle.as_ref() == Some(&d) && s.ppp.is_up());
+            let joins = self
+                .sessions
+                .iter()
+                .any(|(k, s)| *k != local && s.bundle.as_ref() == Some(&d) && s.ppp.is_up());
             if let Some(s) = self.sessions.get_mut(&local) {
                 if self.cfg.multilink {
                     s.bundle = Some(d);
@@ -345,7 +448,9 @@ impl<P: Clone + PartialEq + std::fmt::Debug> Lns<P> {
                 }
             }
         }
-        let Some(s) = self.sessions.get_mut(&local) else { return };
+        let Some(s) = self.sessions.get_mut(&local) else {
+            return;
+        };
         let (frames, events) = s.ppp.input(&ppp);
         for f in frames {
             self.data_out(local, f, out);

@@ -17,7 +17,11 @@ fn gid() -> Gid {
 }
 
 fn lns(faults: &[LnsFault]) -> Lns<Ipv4Addr> {
-    let mut c = LnsConfig::new("lns.example", Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 100));
+    let mut c = LnsConfig::new(
+        "lns.example",
+        Ipv4Addr::new(192, 0, 2, 1),
+        Ipv4Addr::new(192, 0, 2, 100),
+    );
     c.first_tunnel_id = 100;
     c.first_session_id = 2000;
     c.faults = Faults::of(faults);
@@ -26,8 +30,19 @@ fn lns(faults: &[LnsFault]) -> Lns<Ipv4Addr> {
 
 /// Places one call from `lac` (at `addr`) and runs the exchange; returns every message the
 /// LNS sent, with its destination, and the LAC's events.
-fn call(l: &mut Lns<Ipv4Addr>, lac: &mut Lac, addr: Ipv4Addr, session: u16, csn: u32, cont: bool) -> (Vec<(Ipv4Addr, Message)>, Vec<LacEvent>) {
-    let h = HandoffAvps { gid: gid(), cont, mandatory: false };
+fn call(
+    l: &mut Lns<Ipv4Addr>,
+    lac: &mut Lac,
+    addr: Ipv4Addr,
+    session: u16,
+    csn: u32,
+    cont: bool,
+) -> (Vec<(Ipv4Addr, Message)>, Vec<LacEvent>) {
+    let h = HandoffAvps {
+        gid: gid(),
+        cont,
+        mandatory: false,
+    };
     let mut to_l = lac.place_call(session, Some(csn), Some(h));
     let (mut sent, mut events) = (Vec::new(), Vec::new());
     for _ in 0..8 {
@@ -72,10 +87,22 @@ fn rfc2661_3_1_the_lns_assigns_tunnel_and_session_ids_and_uses_the_lacs() {
     let mut l = lns(&[]);
     let mut lac = Lac::new(10, "gw1");
     let (sent, events) = call(&mut l, &mut lac, GW1, 0x100, 7001, false);
-    assert_eq!(events.first(), Some(&LacEvent::Connected { session: 0x100, peer_session: 2000 }));
+    assert_eq!(
+        events.first(),
+        Some(&LacEvent::Connected {
+            session: 0x100,
+            peer_session: 2000
+        })
+    );
     assert_eq!(lac.tunnel.peer_id, 100, "Assigned Tunnel ID of the SCCRP");
-    assert!(sent.iter().all(|(_, m)| m.header.tunnel == 10), "every message names the LAC's tunnel");
-    let icrp = sent.iter().find(|(_, m)| l2tp::message_type(m) == Some(MessageType::ICRP)).expect("ICRP");
+    assert!(
+        sent.iter().all(|(_, m)| m.header.tunnel == 10),
+        "every message names the LAC's tunnel"
+    );
+    let icrp = sent
+        .iter()
+        .find(|(_, m)| l2tp::message_type(m) == Some(MessageType::ICRP))
+        .expect("ICRP");
     assert_eq!(icrp.1.header.session, 0x100);
 }
 
@@ -85,8 +112,19 @@ fn l2tp_6_a_newer_csn_hands_off_and_clears_the_old_session() {
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, 7001, false);
     let (sent, events) = call(&mut l, &mut b, GW2, 0x200, 7002, true);
-    assert!(events.contains(&LacEvent::Connected { session: 0x200, peer_session: 2001 }));
-    assert_eq!(cdns(&sent), vec![(GW1, 0x100, Some(RESULT_ADMINISTRATIVE), MSG_HANDED_OFF.as_bytes().to_vec())]);
+    assert!(events.contains(&LacEvent::Connected {
+        session: 0x200,
+        peer_session: 2001
+    }));
+    assert_eq!(
+        cdns(&sent),
+        vec![(
+            GW1,
+            0x100,
+            Some(RESULT_ADMINISTRATIVE),
+            MSG_HANDED_OFF.as_bytes().to_vec()
+        )]
+    );
     assert_eq!(l.session_of(&gid()).map(|(k, _)| k), Some(2001));
     assert_eq!(l.sessions().len(), 1, "the old session is gone");
 }
@@ -98,9 +136,28 @@ fn l2tp_6_an_older_or_equal_csn_is_refused() {
         let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
         call(&mut l, &mut a, GW1, 0x100, 7001, false);
         let (sent, events) = call(&mut l, &mut b, GW2, 0x200, csn, true);
-        assert_eq!(events, vec![LacEvent::Disconnected { session: 0x200, result: RESULT_ADMINISTRATIVE }], "CSN {csn}");
-        assert_eq!(cdns(&sent), vec![(GW2, 0x200, Some(RESULT_ADMINISTRATIVE), MSG_REFUSED.as_bytes().to_vec())]);
-        assert_eq!(l.session_of(&gid()).map(|(k, _)| k), Some(2000), "the session stays where it was");
+        assert_eq!(
+            events,
+            vec![LacEvent::Disconnected {
+                session: 0x200,
+                result: RESULT_ADMINISTRATIVE
+            }],
+            "CSN {csn}"
+        );
+        assert_eq!(
+            cdns(&sent),
+            vec![(
+                GW2,
+                0x200,
+                Some(RESULT_ADMINISTRATIVE),
+                MSG_REFUSED.as_bytes().to_vec()
+            )]
+        );
+        assert_eq!(
+            l.session_of(&gid()).map(|(k, _)| k),
+            Some(2000),
+            "the session stays where it was"
+        );
     }
 }
 
@@ -110,7 +167,13 @@ fn l2tp_6_serial_arithmetic_across_the_wrap() {
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, u32::MAX, false);
     let (_, events) = call(&mut l, &mut b, GW2, 0x200, 0, true);
-    assert!(events.contains(&LacEvent::Connected { session: 0x200, peer_session: 2001 }), "0 is newer than 0xFFFFFFFF (RFC 1982)");
+    assert!(
+        events.contains(&LacEvent::Connected {
+            session: 0x200,
+            peer_session: 2001
+        }),
+        "0 is newer than 0xFFFFFFFF (RFC 1982)"
+    );
 }
 
 #[test]
@@ -119,7 +182,13 @@ fn l2tp_7_with_continue_clear_the_csn_is_not_compared() {
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, 7001, false);
     let (sent, events) = call(&mut l, &mut b, GW2, 0x200, 6000, false);
-    assert!(events.contains(&LacEvent::Connected { session: 0x200, peer_session: 2001 }), "accepted although older");
+    assert!(
+        events.contains(&LacEvent::Connected {
+            session: 0x200,
+            peer_session: 2001
+        }),
+        "accepted although older"
+    );
     // PPP starts anew on the new session: the LNS's LCP Configure-Request after ICCN.
     assert!(sent.iter().any(|(to, m)| *to == GW2 && matches!(&m.body, codec::l2tp::Body::Data(p) if p.get(2..4) == Some(&[0xc0, 0x21][..]))));
     // The faulty LNS compares and refuses.
@@ -127,7 +196,13 @@ fn l2tp_7_with_continue_clear_the_csn_is_not_compared() {
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, 7001, false);
     let (_, events) = call(&mut l, &mut b, GW2, 0x200, 6000, false);
-    assert_eq!(events, vec![LacEvent::Disconnected { session: 0x200, result: RESULT_ADMINISTRATIVE }]);
+    assert_eq!(
+        events,
+        vec![LacEvent::Disconnected {
+            session: 0x200,
+            result: RESULT_ADMINISTRATIVE
+        }]
+    );
 }
 
 #[test]
@@ -136,7 +211,10 @@ fn l2tp_6_faults_accept_older_and_keep_old_session() {
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, 7001, false);
     let (_, events) = call(&mut l, &mut b, GW2, 0x200, 7000, true);
-    assert!(events.contains(&LacEvent::Connected { session: 0x200, peer_session: 2001 }));
+    assert!(events.contains(&LacEvent::Connected {
+        session: 0x200,
+        peer_session: 2001
+    }));
     let mut l = lns(&[LnsFault::NoClearOnHandoff]);
     let (mut a, mut b) = (Lac::new(10, "gw1"), Lac::new(20, "gw2"));
     call(&mut l, &mut a, GW1, 0x100, 7001, false);

@@ -14,14 +14,19 @@
 //! occasion), so the expected findings come from the injection, never from the engine.
 
 use crate::built::{Built, BuiltFrame, BuiltLink, Expected};
-use crate::sim::topo::{client_mac, fa_coa, fa_mac, mh_secret, mh_spi, FH_SECRET, FH_SPI, PEER_HOST, SERVER};
+use crate::sim::topo::{
+    client_mac, fa_coa, fa_mac, mh_secret, mh_spi, FH_SECRET, FH_SPI, PEER_HOST, SERVER,
+};
 use crate::sim::T0;
 use agents::gateway::{Gateway, GatewayConfig, GatewayFault, GwIn, GwOut};
 use agents::l2tp::{self as l2, Lac, LacEvent};
 use agents::l2tp_ppp::{Ppp, PppConfig};
 use agents::lns::{Lns, LnsConfig, LnsFault, LnsOut};
 use agents::msg::encap;
-use agents::{Action, Addr, Client, ClientConfig, Event, FaConfig, Iface, Indication, Packet, Rng, Rx, Server, ServerConfig, Timer};
+use agents::{
+    Action, Addr, Client, ClientConfig, Event, FaConfig, Iface, Indication, Packet, Rng, Rx,
+    Server, ServerConfig, Timer,
+};
 use codec::auth::{Algorithm, AuthKey};
 use codec::ethernet::{BROADCAST, MVTP_MULTICAST};
 use codec::gid::Gid;
@@ -90,7 +95,9 @@ struct Spec {
 /// The rule a knob breaks.
 fn rule_of(knob: &str) -> &'static str {
     match knob {
-        "gateway:CsnNotConnectId" | "gateway:NoHandoffAvps" | "gateway:HandoffAvpsMandatory" => "L2TP-1",
+        "gateway:CsnNotConnectId" | "gateway:NoHandoffAvps" | "gateway:HandoffAvpsMandatory" => {
+            "L2TP-1"
+        }
         "gateway:ContinueEqualsReset" => "L2TP-2",
         "gateway:RrpBeforeIcrp" => "L2TP-3",
         "gateway:AlterPppFrame" => "L2TP-4",
@@ -154,7 +161,10 @@ enum In {
 }
 
 fn key(secret: &[u8]) -> AuthKey {
-    AuthKey { algorithm: Algorithm::HmacMd5, secret: secret.to_vec() }
+    AuthKey {
+        algorithm: Algorithm::HmacMd5,
+        secret: secret.to_vec(),
+    }
 }
 
 struct World {
@@ -185,7 +195,11 @@ fn client_config(kind: Kind) -> ClientConfig {
     let mac = client_mac(0);
     let home = if kind == Kind::L2tp { SERVER } else { LNS_ADDR };
     let mut c = ClientConfig::new(mac, Gid::mac(mac), home);
-    c.encap = if kind == Kind::L2tp { encap::L2TP_TRANSPORT } else { encap::PPP_TO_L2TP };
+    c.encap = if kind == Kind::L2tp {
+        encap::L2TP_TRANSPORT
+    } else {
+        encap::PPP_TO_L2TP
+    };
     if kind == Kind::L2tp {
         c.keys.insert(mh_spi(0), key(&mh_secret(0)));
         c.mh_spi = Some(mh_spi(0));
@@ -195,7 +209,15 @@ fn client_config(kind: Kind) -> ClientConfig {
 
 fn client_ppp(kind: Kind) -> Ppp {
     let multilink = (kind == Kind::Mmp).then(|| (1500, Gid::mac(client_mac(0))));
-    Ppp::new(PppConfig { magic: 0x1c2d_3e4f, address: None, give: None, multilink }, true)
+    Ppp::new(
+        PppConfig {
+            magic: 0x1c2d_3e4f,
+            address: None,
+            give: None,
+            multilink,
+        },
+        true,
+    )
 }
 
 impl World {
@@ -295,10 +317,19 @@ impl World {
                 return None;
             }
         };
-        self.frames.push(BuiltFrame { at_ms: self.now, link, octets });
+        self.frames.push(BuiltFrame {
+            at_ms: self.now,
+            link,
+            octets,
+        });
         let n = self.frames.len() as u64;
         for knob in std::mem::take(&mut self.marks) {
-            self.expected.push(Expected { rule: rule_of(knob).into(), frame: n, severity: "error".into(), knob: knob.into() });
+            self.expected.push(Expected {
+                rule: rule_of(knob).into(),
+                frame: n,
+                severity: "error".into(),
+                knob: knob.into(),
+            });
         }
         Some(n)
     }
@@ -358,7 +389,12 @@ impl World {
                 GwOut::Injected(k) => self.marks.push(k),
                 GwOut::InjectedOnInput(k) => {
                     if let Some(n) = self.input_frame {
-                        self.expected.push(Expected { rule: rule_of(k).into(), frame: n, severity: "error".into(), knob: k.into() });
+                        self.expected.push(Expected {
+                            rule: rule_of(k).into(),
+                            frame: n,
+                            severity: "error".into(),
+                            knob: k.into(),
+                        });
                     }
                 }
             }
@@ -378,7 +414,9 @@ impl World {
                         let outs = self.lns.handle(Peer::Home, msg);
                         self.lns_outs(outs);
                     }
-                    Err(e) => self.errors.push(format!("server got a non-L2TP payload: {e}")),
+                    Err(e) => self
+                        .errors
+                        .push(format!("server got a non-L2TP payload: {e}")),
                 },
                 Action::Indicate(_) => {}
             }
@@ -388,11 +426,19 @@ impl World {
     fn lns_outs(&mut self, outs: Vec<LnsOut<Peer>>) {
         for o in outs {
             match o {
-                LnsOut::Send { to: Peer::Ip(a), msg } => self.send_l2tp(LNS_ADDR, a, &msg),
-                LnsOut::Send { to: Peer::Home, msg } => match l2::encode(&msg) {
+                LnsOut::Send {
+                    to: Peer::Ip(a),
+                    msg,
+                } => self.send_l2tp(LNS_ADDR, a, &msg),
+                LnsOut::Send {
+                    to: Peer::Home,
+                    msg,
+                } => match l2::encode(&msg) {
                     Ok(payload) => {
                         let gid = Some(Gid::mac(client_mac(0)));
-                        let acts = self.server.handle(self.now, Event::SendData { peer: gid, payload });
+                        let acts = self
+                            .server
+                            .handle(self.now, Event::SendData { peer: gid, payload });
                         self.server_actions(acts);
                     }
                     Err(e) => self.errors.push(e.to_string()),
@@ -411,63 +457,147 @@ impl World {
 
     /// An MVTP PDU on its link, delivered (decoded from its octets) after the latency.
     fn send_mvtp(&mut self, from: N, tx: Rx) {
-        let Packet::Mvtp(msg) = &tx.packet else { return };
-        let (pdu, back) = match agents::wire::encode(msg).map_err(|e| e.to_string()).and_then(|o| agents::wire::decode(&o).map(|m| (o, m)).map_err(|e| e.to_string())) {
+        let Packet::Mvtp(msg) = &tx.packet else {
+            return;
+        };
+        let (pdu, back) = match agents::wire::encode(msg)
+            .map_err(|e| e.to_string())
+            .and_then(|o| {
+                agents::wire::decode(&o)
+                    .map(|m| (o, m))
+                    .map_err(|e| e.to_string())
+            }) {
             Ok(x) => x,
             Err(e) => return self.errors.push(e),
         };
-        let rx = Rx { iface: tx.iface, addr: tx.addr, packet: Packet::Mvtp(back) };
+        let rx = Rx {
+            iface: tx.iface,
+            addr: tx.addr,
+            packet: Packet::Mvtp(back),
+        };
         match (from, tx.iface, tx.addr) {
             (N::Client, Iface::Access, Addr::Link { src, dst }) => {
                 let Some(f) = self.attached else { return };
                 let n = self.record(f, Ok(S::ethernet(dst, src, EtherType::MVTP, S::raw(pdu))));
                 if dst == fa_mac(f) || dst == MVTP_MULTICAST || dst == BROADCAST {
-                    self.push(self.now + ACCESS_MS, N::Gw(f), In::Mvtp(Event::Received(rx)), n);
+                    self.push(
+                        self.now + ACCESS_MS,
+                        N::Gw(f),
+                        In::Mvtp(Event::Received(rx)),
+                        n,
+                    );
                 }
             }
             (N::Gw(f), Iface::Access, Addr::Link { src, dst }) => {
                 let n = self.record(f, Ok(S::ethernet(dst, src, EtherType::MVTP, S::raw(pdu))));
                 let here = self.attached == Some(f);
                 if here && (dst == client_mac(0) || dst == MVTP_MULTICAST || dst == BROADCAST) {
-                    self.push(self.now + ACCESS_MS, N::Client, In::Mvtp(Event::Received(rx)), n);
+                    self.push(
+                        self.now + ACCESS_MS,
+                        N::Client,
+                        In::Mvtp(Event::Received(rx)),
+                        n,
+                    );
                 }
             }
             (N::Gw(f), Iface::Core, Addr::Ip { src, dst }) => {
-                let ip = S::ipv4(src.octets(), dst.octets(), IpProto::GRE, S::gre(EtherType::MVTP, S::raw(pdu)));
+                let ip = S::ipv4(
+                    src.octets(),
+                    dst.octets(),
+                    IpProto::GRE,
+                    S::gre(EtherType::MVTP, S::raw(pdu)),
+                );
                 let core = self.core_link();
-                let n = self.record(core, Ok(S::ethernet(HOME_ROUTER_MAC, gw_core_mac(f), EtherType::IPV4, ip)));
+                let n = self.record(
+                    core,
+                    Ok(S::ethernet(
+                        HOME_ROUTER_MAC,
+                        gw_core_mac(f),
+                        EtherType::IPV4,
+                        ip,
+                    )),
+                );
                 if dst == SERVER {
-                    self.push(self.now + CORE_MS, N::Server, In::Mvtp(Event::Received(rx)), n);
+                    self.push(
+                        self.now + CORE_MS,
+                        N::Server,
+                        In::Mvtp(Event::Received(rx)),
+                        n,
+                    );
                 }
             }
             (N::Server, Iface::Core, Addr::Ip { src, dst }) => {
-                let ip = S::ipv4(src.octets(), dst.octets(), IpProto::GRE, S::gre(EtherType::MVTP, S::raw(pdu)));
+                let ip = S::ipv4(
+                    src.octets(),
+                    dst.octets(),
+                    IpProto::GRE,
+                    S::gre(EtherType::MVTP, S::raw(pdu)),
+                );
                 let g = (0..self.n_fa).find(|&g| fa_coa(g) == dst);
                 let core = self.core_link();
-                let n = self.record(core, Ok(S::ethernet(gw_core_mac(g.unwrap_or(0)), HOME_ROUTER_MAC, EtherType::IPV4, ip)));
+                let n = self.record(
+                    core,
+                    Ok(S::ethernet(
+                        gw_core_mac(g.unwrap_or(0)),
+                        HOME_ROUTER_MAC,
+                        EtherType::IPV4,
+                        ip,
+                    )),
+                );
                 if let Some(g) = g {
-                    self.push(self.now + CORE_MS, N::Gw(g), In::Mvtp(Event::Received(rx)), n);
+                    self.push(
+                        self.now + CORE_MS,
+                        N::Gw(g),
+                        In::Mvtp(Event::Received(rx)),
+                        n,
+                    );
                 }
             }
-            _ => self.errors.push(format!("{from:?} sent an MVTP PDU it cannot send: {tx:?}")),
+            _ => self
+                .errors
+                .push(format!("{from:?} sent an MVTP PDU it cannot send: {tx:?}")),
         }
     }
 
     /// An L2TP message over UDP 1701 on the core or the WAN link.
     fn send_l2tp(&mut self, src: Ipv4Addr, dst: Ipv4Addr, msg: &Message) {
-        let (octets, back) = match l2::encode(msg).map_err(|e| e.to_string()).and_then(|o| l2::decode(&o).map(|m| (o, m)).map_err(|e| e.to_string())) {
+        let (octets, back) = match l2::encode(msg)
+            .map_err(|e| e.to_string())
+            .and_then(|o| l2::decode(&o).map(|m| (o, m)).map_err(|e| e.to_string()))
+        {
             Ok(x) => x,
             Err(e) => return self.errors.push(e),
         };
-        let ip = S::ipv4(src.octets(), dst.octets(), IpProto::UDP, S::udp(l2::PORT, l2::PORT, S::raw(octets)));
+        let ip = S::ipv4(
+            src.octets(),
+            dst.octets(),
+            IpProto::UDP,
+            S::udp(l2::PORT, l2::PORT, S::raw(octets)),
+        );
         let wan = src == WAN_ADDR || dst == WAN_ADDR;
         let (link, eth, latency) = if wan {
-            let (d, s) = if src == WAN_ADDR { (WAN_ROUTER_MAC, CLIENT_WAN_MAC) } else { (CLIENT_WAN_MAC, WAN_ROUTER_MAC) };
-            (self.wan_link(), S::ethernet(d, s, EtherType::IPV4, ip), ACCESS_MS + CORE_MS)
+            let (d, s) = if src == WAN_ADDR {
+                (WAN_ROUTER_MAC, CLIENT_WAN_MAC)
+            } else {
+                (CLIENT_WAN_MAC, WAN_ROUTER_MAC)
+            };
+            (
+                self.wan_link(),
+                S::ethernet(d, s, EtherType::IPV4, ip),
+                ACCESS_MS + CORE_MS,
+            )
         } else {
             let g = |a: Ipv4Addr| (0..self.n_fa).find(|&g| fa_coa(g) == a).unwrap_or(0);
-            let (d, s) = if src == LNS_ADDR { (gw_core_mac(g(dst)), HOME_ROUTER_MAC) } else { (HOME_ROUTER_MAC, gw_core_mac(g(src))) };
-            (self.core_link(), S::ethernet(d, s, EtherType::IPV4, ip), CORE_MS)
+            let (d, s) = if src == LNS_ADDR {
+                (gw_core_mac(g(dst)), HOME_ROUTER_MAC)
+            } else {
+                (HOME_ROUTER_MAC, gw_core_mac(g(src)))
+            };
+            (
+                self.core_link(),
+                S::ethernet(d, s, EtherType::IPV4, ip),
+                CORE_MS,
+            )
         };
         let n = self.record(link, Ok(eth));
         let to = if dst == LNS_ADDR {
@@ -491,14 +621,27 @@ impl World {
             }
             In::Roam(f) => {
                 self.attached = Some(f);
-                let acts = self.client.handle(now, Event::Roam { fa: Some(fa_mac(f)) });
+                let acts = self.client.handle(
+                    now,
+                    Event::Roam {
+                        fa: Some(fa_mac(f)),
+                    },
+                );
                 self.client_actions(acts);
             }
             In::User(text) => self.user(text),
             In::WanUp => {
                 let gid = Gid::mac(client_mac(0));
                 let addr = self.ppp.address();
-                let mut ppp = Ppp::new(PppConfig { magic: 0x1c2d_3e50, address: addr, give: None, multilink: Some((1500, gid)) }, false);
+                let mut ppp = Ppp::new(
+                    PppConfig {
+                        magic: 0x1c2d_3e50,
+                        address: addr,
+                        give: None,
+                        multilink: Some((1500, gid)),
+                    },
+                    false,
+                );
                 let _ = &mut ppp;
                 let mut lac = Lac::new(WAN_TUNNEL, "client-wan.example");
                 let msgs = lac.place_call(WAN_SESSION, Some(1), None);
@@ -551,7 +694,13 @@ impl World {
     }
 
     fn client_send(&mut self, payload: Vec<u8>) {
-        let acts = self.client.handle(self.now, Event::SendData { peer: None, payload });
+        let acts = self.client.handle(
+            self.now,
+            Event::SendData {
+                peer: None,
+                payload,
+            },
+        );
         self.client_actions(acts);
     }
 
@@ -582,7 +731,9 @@ impl World {
             let (frames, _) = self.ppp.input(&payload);
             return self.client_data_frames(frames);
         }
-        let Ok(msg) = l2::decode(&payload) else { return };
+        let Ok(msg) = l2::decode(&payload) else {
+            return;
+        };
         let (msgs, events) = self.lac.receive(&msg);
         self.lac_send(msgs);
         for e in events {
@@ -601,7 +752,9 @@ impl World {
     }
 
     fn wan_in(&mut self, msg: Message) {
-        let Some((mut lac, mut ppp)) = self.wan.take() else { return };
+        let Some((mut lac, mut ppp)) = self.wan.take() else {
+            return;
+        };
         let (msgs, events) = lac.receive(&msg);
         let mut out = msgs;
         for e in events {
@@ -623,15 +776,27 @@ impl World {
     fn user(&mut self, text: &str) {
         let lan = self.client.is_open() && self.ppp.is_up();
         let wan_up = self.wan.as_ref().is_some_and(|(_, p)| p.is_up());
-        let Some(src) = self.ppp.address() else { return };
-        let Ok(ip) = S::ipv4(src.octets(), PEER_HOST.octets(), IpProto::UDP, S::udp(USER_SPORT, ECHO_PORT, S::raw(text.as_bytes().to_vec()))).emit_fixed() else { return };
+        let Some(src) = self.ppp.address() else {
+            return;
+        };
+        let Ok(ip) = S::ipv4(
+            src.octets(),
+            PEER_HOST.octets(),
+            IpProto::UDP,
+            S::udp(USER_SPORT, ECHO_PORT, S::raw(text.as_bytes().to_vec())),
+        )
+        .emit_fixed() else {
+            return;
+        };
         if lan {
             self.ppp.set_mp_seq(self.mp_seq);
             let f = self.ppp.datagram(&ip);
             self.mp_seq = self.ppp.mp_seq();
             self.client_data_frames(vec![f]);
         } else if wan_up {
-            let Some((lac, mut ppp)) = self.wan.take() else { return };
+            let Some((lac, mut ppp)) = self.wan.take() else {
+                return;
+            };
             ppp.set_mp_seq(self.mp_seq);
             let f = ppp.datagram(&ip);
             self.mp_seq = ppp.mp_seq();
@@ -656,34 +821,55 @@ fn echo_reply(ip: &[u8]) -> Option<Vec<u8>> {
     let sport = u16::from_be_bytes([*udp.first()?, *udp.get(1)?]);
     let dport = u16::from_be_bytes([*udp.get(2)?, *udp.get(3)?]);
     let data = udp.get(8..)?.to_vec();
-    S::ipv4(dst, src, IpProto::UDP, S::udp(dport, sport, S::raw(data))).emit_fixed().ok()
+    S::ipv4(dst, src, IpProto::UDP, S::udp(dport, sport, S::raw(data)))
+        .emit_fixed()
+        .ok()
 }
 
 /// The scenario's schedule, ms after T0, and its end.
 fn script(kind: Kind) -> (Vec<(u64, N, In)>, u64) {
-    let mut s = vec![(300, N::Client, In::Mvtp(Event::Connect)), (1500, N::Client, In::User("hello from the LAN through FA 1"))];
+    let mut s = vec![
+        (300, N::Client, In::Mvtp(Event::Connect)),
+        (1500, N::Client, In::User("hello from the LAN through FA 1")),
+    ];
     let end = match kind {
         Kind::Ppp => {
             s.push((2000, N::Client, In::Roam(1)));
-            s.push((3000, N::Client, In::User("hello after the hand-off, through FA 2")));
+            s.push((
+                3000,
+                N::Client,
+                In::User("hello after the hand-off, through FA 2"),
+            ));
             s.push((3600, N::Client, In::Mvtp(Event::Disconnect)));
             5000
         }
         Kind::L2tp => {
             s.push((2000, N::Client, In::Roam(1)));
-            s.push((3000, N::Client, In::User("hello after the roam, same L2TP session")));
+            s.push((
+                3000,
+                N::Client,
+                In::User("hello after the roam, same L2TP session"),
+            ));
             3500
         }
         Kind::Restart => {
             // More than MAX_MVTP_PDU_LIFETIME after the last registration [PROC-6].
             s.push((13_000, N::Client, In::Restart { fa: 1, back: 3 }));
-            s.push((14_200, N::Client, In::User("hello after the restart, through FA 2")));
+            s.push((
+                14_200,
+                N::Client,
+                In::User("hello after the restart, through FA 2"),
+            ));
             14_500
         }
         Kind::Mmp => {
             s.push((2000, N::Client, In::WanUp));
             s.push((3000, N::Client, In::Mvtp(Event::Disconnect)));
-            s.push((3500, N::Client, In::User("hello over the WAN link, same bundle")));
+            s.push((
+                3500,
+                N::Client,
+                In::User("hello over the WAN link, same bundle"),
+            ));
             4000
         }
     };
@@ -703,19 +889,38 @@ fn run(spec: &Spec) -> Result<Built, String> {
     if let Some(e) = w.errors.first() {
         return Err(format!("{}: {e}", spec.name));
     }
-    let mut faults: Vec<String> = spec.gw_faults.iter().map(|(_, f)| knob_of_gw(*f).to_string()).collect();
+    let mut faults: Vec<String> = spec
+        .gw_faults
+        .iter()
+        .map(|(_, f)| knob_of_gw(*f).to_string())
+        .collect();
     faults.extend(spec.lns_faults.iter().map(|f| knob_of_lns(*f).to_string()));
     for f in &faults {
         if !w.expected.iter().any(|e| &e.knob == f) {
-            return Err(format!("{}: fault {f} was turned on but never injected", spec.name));
+            return Err(format!(
+                "{}: fault {f} was turned on but never injected",
+                spec.name
+            ));
         }
     }
     let mut links: Vec<BuiltLink> = (0..w.n_fa)
-        .map(|i| BuiltLink { name: format!("fa{}", i + 1), datalink: DataLink::ETHERNET, framing: "ethernet-dix".into() })
+        .map(|i| BuiltLink {
+            name: format!("fa{}", i + 1),
+            datalink: DataLink::ETHERNET,
+            framing: "ethernet-dix".into(),
+        })
         .collect();
-    links.push(BuiltLink { name: "core".into(), datalink: DataLink::ETHERNET, framing: "ethernet-ipv4-gre-udp-l2tp".into() });
+    links.push(BuiltLink {
+        name: "core".into(),
+        datalink: DataLink::ETHERNET,
+        framing: "ethernet-ipv4-gre-udp-l2tp".into(),
+    });
     if spec.kind == Kind::Mmp {
-        links.push(BuiltLink { name: "wan".into(), datalink: DataLink::ETHERNET, framing: "ethernet-ipv4-udp-l2tp".into() });
+        links.push(BuiltLink {
+            name: "wan".into(),
+            datalink: DataLink::ETHERNET,
+            framing: "ethernet-ipv4-udp-l2tp".into(),
+        });
     }
     let mut expected = w.expected;
     expected.sort();
@@ -776,7 +981,11 @@ mod tests {
             assert!(!b.frames.is_empty(), "{}", b.name);
             assert_eq!(b.expected.is_empty(), b.faults.is_empty(), "{}", b.name);
             for e in &b.expected {
-                assert!(e.frame >= 1 && e.frame <= b.frames.len() as u64, "{}: {e:?}", b.name);
+                assert!(
+                    e.frame >= 1 && e.frame <= b.frames.len() as u64,
+                    "{}: {e:?}",
+                    b.name
+                );
                 assert_ne!(e.rule, "UNKNOWN");
             }
             if let Ok(dir) = std::env::var("L2TP_FAMILY_OUT") {

@@ -125,7 +125,10 @@ pub(crate) struct L2tpState {
 /// the 802 addresses when none (L2TP in MV-DATA on an access link).
 fn ends(l: &LayerRef<'_>) -> (String, String) {
     if let Some(ip) = l.outer("ip") {
-        return (ip.text("ip.src").unwrap_or_default(), ip.text("ip.dst").unwrap_or_default());
+        return (
+            ip.text("ip.src").unwrap_or_default(),
+            ip.text("ip.dst").unwrap_or_default(),
+        );
     }
     let mac = |n: &str| match l.outer("eth").and_then(|e| e.get(n)).map(|f| &f.value) {
         Some(Value::Mac(m)) => mac_str(*m),
@@ -138,7 +141,8 @@ fn ends(l: &LayerRef<'_>) -> (String, String) {
 fn ppp_after(l: &LayerRef<'_>) -> Option<Vec<u8>> {
     let next = l.d.layers.get(l.index + 1).filter(|x| x.proto == "ppp")?;
     let buf = l.d.buffer(l.frame, next.buffer);
-    buf.get(next.range.start as usize..next.range.end as usize).map(<[u8]>::to_vec)
+    buf.get(next.range.start as usize..next.range.end as usize)
+        .map(<[u8]>::to_vec)
 }
 
 /// A Call Serial Number for a message.
@@ -171,8 +175,12 @@ impl Checker {
 
     /// A client's MV-DN on a gateway connection: the gateway must send CDN [L2TP-5].
     pub(crate) fn gateway_client_dn(&mut self, number: u64, gid: &str) {
-        let Some(key) = self.l2tp.call_of.get(gid).cloned() else { return };
-        let Some(c) = self.l2tp.calls.get(&key).cloned() else { return };
+        let Some(key) = self.l2tp.call_of.get(gid).cloned() else {
+            return;
+        };
+        let Some(c) = self.l2tp.calls.get(&key).cloned() else {
+            return;
+        };
         let Some(session) = c.lns_session else { return };
         let ts = self.l2tp_now();
         self.l2tp.cdn_due.push(CdnDue {
@@ -191,28 +199,51 @@ impl Checker {
             return;
         }
         if let (Some(fa), Some(client)) = (p.mac_src, p.mac_dst) {
-            self.l2tp.dn_due.retain(|d| !(d.fa == fa && d.client == client));
+            self.l2tp
+                .dn_due
+                .retain(|d| !(d.fa == fa && d.client == client));
         }
     }
 
     /// Obligations past their deadline become findings.
     pub(crate) fn l2tp_due(&mut self, now: f64) {
-        let (due, keep): (Vec<CdnDue>, Vec<CdnDue>) = std::mem::take(&mut self.l2tp.cdn_due).into_iter().partition(|c| c.due < now);
+        let (due, keep): (Vec<CdnDue>, Vec<CdnDue>) = std::mem::take(&mut self.l2tp.cdn_due)
+            .into_iter()
+            .partition(|c| c.due < now);
         self.l2tp.cdn_due = keep;
         for c in due {
             self.report(c.rule, c.frame, vec![], None, vec![c.to], c.message);
         }
-        let (due, keep): (Vec<DnDue>, Vec<DnDue>) = std::mem::take(&mut self.l2tp.dn_due).into_iter().partition(|c| c.due < now);
+        let (due, keep): (Vec<DnDue>, Vec<DnDue>) = std::mem::take(&mut self.l2tp.dn_due)
+            .into_iter()
+            .partition(|c| c.due < now);
         self.l2tp.dn_due = keep;
         for d in due {
-            self.report("L2TP-5", d.frame, vec![], None, vec![mac_str(d.fa), mac_str(d.client)], d.message);
+            self.report(
+                "L2TP-5",
+                d.frame,
+                vec![],
+                None,
+                vec![mac_str(d.fa), mac_str(d.client)],
+                d.message,
+            );
         }
     }
 
     /// An MV-RRQ in gateway mode (Encap Type 1) on the access link.
     pub(crate) fn gateway_rrq(&mut self, number: u64, ts: f64, p: &Pdu) {
         if let (Some(gid), Some(cid)) = (p.gid.clone(), p.cid) {
-            self.l2tp.rrq.insert(gid, GatewayRrq { frame: number, cid, reset: p.reset, ts, client: p.mac_src, fa: p.mac_dst });
+            self.l2tp.rrq.insert(
+                gid,
+                GatewayRrq {
+                    frame: number,
+                    cid,
+                    reset: p.reset,
+                    ts,
+                    client: p.mac_src,
+                    fa: p.mac_dst,
+                },
+            );
         }
     }
 
@@ -220,10 +251,17 @@ impl Checker {
     pub(crate) fn gateway_rrp(&mut self, number: u64, req_frame: u64, req: &Pdu, p: &Pdu) {
         let Some(gid) = &req.gid else { return };
         if let Some(client) = p.mac_dst {
-            self.l2tp.gw_conn.retain(|(c, _), g| !(*c == client && g == gid));
+            self.l2tp
+                .gw_conn
+                .retain(|(c, _), g| !(*c == client && g == gid));
             self.l2tp.gw_conn.insert((client, p.leid), gid.clone());
         }
-        let call = self.l2tp.call_of.get(gid).and_then(|k| self.l2tp.calls.get(k)).cloned();
+        let call = self
+            .l2tp
+            .call_of
+            .get(gid)
+            .and_then(|k| self.l2tp.calls.get(k))
+            .cloned();
         match call {
             Some(c) if c.icrp_seen => {}
             Some(c) => {
@@ -244,9 +282,17 @@ impl Checker {
             return;
         }
         let Some(ppp) = ppp_after(&l) else { return };
-        if let Some(gid) = p.mac_src.and_then(|m| self.l2tp.gw_conn.get(&(m, p.leid))).cloned() {
+        if let Some(gid) = p
+            .mac_src
+            .and_then(|m| self.l2tp.gw_conn.get(&(m, p.leid)))
+            .cloned()
+        {
             push_bounded(self.l2tp.up.entry(gid).or_default(), (number, ppp));
-        } else if let Some(gid) = p.mac_dst.and_then(|m| self.l2tp.gw_conn.get(&(m, p.leid))).cloned() {
+        } else if let Some(gid) = p
+            .mac_dst
+            .and_then(|m| self.l2tp.gw_conn.get(&(m, p.leid)))
+            .cloned()
+        {
             if let Some(was) = self.l2tp.down.get_mut(&gid).and_then(|q| relayed(q, &ppp)) {
                 self.report("L2TP-4", number, vec![was], Some(p.offset), p.endpoints(), format!("the gateway relayed to {gid} a PPP frame (MV-DATA) that differs from the one the LNS sent (frame {was}); PPP frames cross the gateway unchanged"));
             }
@@ -255,18 +301,32 @@ impl Checker {
 
     /// An L2TP data message of a gateway's session [L2TP-4].
     fn l2tp_data(&mut self, number: u64, l: &LayerRef<'_>, src: &str, dst: &str, at: usize) {
-        let Some(session) = l.uint("l2tp.session") else { return };
+        let Some(session) = l.uint("l2tp.session") else {
+            return;
+        };
         let Some(ppp) = ppp_after(l) else { return };
         // Toward the LNS: the session is the LNS's.
-        let up = self.l2tp.calls.values().find(|c| c.lns == dst && c.lns_session == Some(session)).map(|c| c.gid.clone());
-        if let Some(gid) = up.filter(|g| self.l2tp.call_of.get(g).is_some_and(|(lac, _)| lac == src)) {
+        let up = self
+            .l2tp
+            .calls
+            .values()
+            .find(|c| c.lns == dst && c.lns_session == Some(session))
+            .map(|c| c.gid.clone());
+        if let Some(gid) =
+            up.filter(|g| self.l2tp.call_of.get(g).is_some_and(|(lac, _)| lac == src))
+        {
             if let Some(was) = self.l2tp.up.get_mut(&gid).and_then(|q| relayed(q, &ppp)) {
                 self.report("L2TP-4", number, vec![was], Some(at), vec![src.to_string(), dst.to_string()], format!("the gateway relayed a PPP frame of {gid} to the LNS (L2TP data) that differs from the one the client sent (MV-DATA, frame {was}); PPP frames cross the gateway unchanged"));
             }
             return;
         }
         // Toward the gateway: the session is the LAC's.
-        if let Some(c) = self.l2tp.calls.get(&(dst.to_string(), session)).filter(|c| c.lns == src) {
+        if let Some(c) = self
+            .l2tp
+            .calls
+            .get(&(dst.to_string(), session))
+            .filter(|c| c.lns == src)
+        {
             let gid = c.gid.clone();
             push_bounded(self.l2tp.down.entry(gid).or_default(), (number, ppp));
         }
@@ -278,18 +338,38 @@ impl Checker {
         let key = (src.to_string(), dst.to_string());
         for f in l.all("l2tp.avp.assigned_tunnel_id") {
             if let Value::U64(t) = f.value {
-                self.l2tp.assigned.entry(key.clone()).or_default().tunnels.insert(t);
+                self.l2tp
+                    .assigned
+                    .entry(key.clone())
+                    .or_default()
+                    .tunnels
+                    .insert(t);
             }
         }
         for f in l.all("l2tp.avp.assigned_session_id") {
             if let Value::U64(s) = f.value {
-                self.l2tp.assigned.entry(key.clone()).or_default().sessions.insert(s);
+                self.l2tp
+                    .assigned
+                    .entry(key.clone())
+                    .or_default()
+                    .sessions
+                    .insert(s);
             }
         }
-        let (tunnel, session) = (l.uint("l2tp.tunnel").unwrap_or(0), l.uint("l2tp.session").unwrap_or(0));
+        let (tunnel, session) = (
+            l.uint("l2tp.tunnel").unwrap_or(0),
+            l.uint("l2tp.session").unwrap_or(0),
+        );
         // Judged only where the receiver's assignments were seen (the tunnel was set up in
         // the capture, so every session of it was too).
-        let Some(a) = self.l2tp.assigned.get(&(dst.to_string(), src.to_string())).filter(|a| !a.tunnels.is_empty()) else { return };
+        let Some(a) = self
+            .l2tp
+            .assigned
+            .get(&(dst.to_string(), src.to_string()))
+            .filter(|a| !a.tunnels.is_empty())
+        else {
+            return;
+        };
         let eps = vec![src.to_string(), dst.to_string()];
         if tunnel != 0 && !a.tunnels.contains(&tunnel) {
             let mut known: Vec<_> = a.tunnels.iter().copied().collect();
@@ -335,10 +415,21 @@ impl Checker {
         }
     }
 
-    fn icrq(&mut self, number: u64, ts: f64, l: &LayerRef<'_>, lac: String, lns: String, at: usize) {
+    fn icrq(
+        &mut self,
+        number: u64,
+        ts: f64,
+        l: &LayerRef<'_>,
+        lac: String,
+        lns: String,
+        at: usize,
+    ) {
         let csn = l.uint("l2tp.avp.call_serial_number");
         let cont = l.flag("l2tp.handoff.continue");
-        let gid = match (l.uint("l2tp.handoff.gid.class"), l.text("l2tp.handoff.gid.address")) {
+        let gid = match (
+            l.uint("l2tp.handoff.gid.class"),
+            l.text("l2tp.handoff.gid.address"),
+        ) {
             (Some(c), Some(a)) => Some(format!("{}:{a}", codec::gid::Class(c as u8).label())),
             _ => None,
         };
@@ -347,7 +438,13 @@ impl Checker {
         // The gateway side: which MV-RRQ caused this ICRQ?
         let cause = match &gid {
             Some(g) => self.l2tp.rrq.get(g).cloned().map(|r| (g.clone(), r)),
-            None => csn.and_then(|c| self.l2tp.rrq.iter().find(|(_, r)| r.cid == c).map(|(g, r)| (g.clone(), r.clone()))),
+            None => csn.and_then(|c| {
+                self.l2tp
+                    .rrq
+                    .iter()
+                    .find(|(_, r)| r.cid == c)
+                    .map(|(g, r)| (g.clone(), r.clone()))
+            }),
         };
         if let Some((g, r)) = cause.filter(|(_, r)| ts - r.ts <= GATEWAY_WINDOW_S) {
             if gid.is_none() || cont.is_none() {
@@ -356,7 +453,10 @@ impl Checker {
                 // M = 0, so that an LNS without hand-off support ignores them.
                 let vendors = l.all("l2tp.avp.vendor_id").map(|f| f.value.clone());
                 let m_bits = l.all("l2tp.avp.mandatory").map(|f| f.value.clone());
-                if vendors.zip(m_bits).any(|(v, m)| v == Value::U64(HANDOFF_VENDOR) && m == Value::Bool(true)) {
+                if vendors
+                    .zip(m_bits)
+                    .any(|(v, m)| v == Value::U64(HANDOFF_VENDOR) && m == Value::Bool(true))
+                {
                     self.report("L2TP-1", number, vec![r.frame], Some(at), eps.clone(), format!("ICRQ for the MV-RRQ of {g} carries a hand-off AVP (vendor 32473) with M = 1; it must be 0 so that an LNS without hand-off support ignores it"));
                 }
             }
@@ -372,18 +472,47 @@ impl Checker {
             }
             if let Some(s) = lac_session {
                 let key = (lac.clone(), s);
-                self.l2tp.calls.insert(key.clone(), GwCall { gid: g.clone(), icrq_frame: number, icrp_seen: false, lns: lns.clone(), lns_session: None, client: r.client, fa: r.fa });
+                self.l2tp.calls.insert(
+                    key.clone(),
+                    GwCall {
+                        gid: g.clone(),
+                        icrq_frame: number,
+                        icrp_seen: false,
+                        lns: lns.clone(),
+                        lns_session: None,
+                        client: r.client,
+                        fa: r.fa,
+                    },
+                );
                 self.l2tp.call_of.insert(g, key);
             }
         }
         // The LNS side: judged when it answers [L2TP-6, L2TP-7].
         if let (Some(g), Some(session)) = (gid, lac_session) {
-            self.l2tp.pending.insert((lac, lns, session), Icrq { gid: g, csn, cont, frame: number });
+            self.l2tp.pending.insert(
+                (lac, lns, session),
+                Icrq {
+                    gid: g,
+                    csn,
+                    cont,
+                    frame: number,
+                },
+            );
         }
     }
 
-    fn icrp_or_cdn(&mut self, number: u64, l: &LayerRef<'_>, lac: String, lns: String, accepted: bool, at: usize) {
-        let Some(session) = l.uint("l2tp.session") else { return };
+    fn icrp_or_cdn(
+        &mut self,
+        number: u64,
+        l: &LayerRef<'_>,
+        lac: String,
+        lns: String,
+        accepted: bool,
+        at: usize,
+    ) {
+        let Some(session) = l.uint("l2tp.session") else {
+            return;
+        };
         let eps = vec![lns.clone(), lac.clone()];
         let key = (lac.clone(), session);
         if accepted {
@@ -394,7 +523,9 @@ impl Checker {
         } else {
             // A CDN: it meets the obligations for this session and, from the LNS to a
             // gateway, calls for MV-DN code 3 to the client [L2TP-5].
-            self.l2tp.cdn_due.retain(|c| !(c.to == lac && c.session == session));
+            self.l2tp
+                .cdn_due
+                .retain(|c| !(c.to == lac && c.session == session));
             if let Some(c) = self.l2tp.calls.get(&key).filter(|c| c.lns == lns).cloned() {
                 if let (Some(fa), Some(client)) = (c.fa, c.client) {
                     let ts = self.l2tp_now();
@@ -409,11 +540,18 @@ impl Checker {
                 self.l2tp.calls.remove(&key);
             }
         }
-        let Some(dec) = self.l2tp.pending.remove(&(lac.clone(), lns.clone(), session)) else { return };
+        let Some(dec) = self
+            .l2tp
+            .pending
+            .remove(&(lac.clone(), lns.clone(), session))
+        else {
+            return;
+        };
         let existing = self.l2tp.lns.get(&dec.gid).copied();
         let handoff = dec.cont == Some(true) && existing.is_some();
         let old_csn = existing.flatten();
-        let not_newer = matches!((dec.csn, old_csn), (Some(n), Some(o)) if !newer(n as u32, o as u32));
+        let not_newer =
+            matches!((dec.csn, old_csn), (Some(n), Some(o)) if !newer(n as u32, o as u32));
         if accepted {
             if handoff && not_newer {
                 self.report("L2TP-6", number, vec![dec.frame], Some(at), eps.clone(), format!("LNS accepted the hand-off of {} although its Call Serial Number {} is not newer than the session's {}", dec.gid, csn_text(dec.csn), csn_text(old_csn)));
@@ -489,13 +627,27 @@ mod tests {
 
     fn l2tp(from_lac: bool, ns: u64, session: u64, mt: u64) -> Pkt {
         let (s, d) = if from_lac { (LAC, LNS) } else { (LNS, LAC) };
-        Pkt::new().eth_ip(FA, FA, s, d, 17).udp(1701, 1701).layer("l2tp").u("l2tp.type", 1).u("l2tp.tunnel", 7).u("l2tp.session", session).u("l2tp.Ns", ns).u("l2tp.Nr", 0).u("l2tp.avp.message_type", mt)
+        Pkt::new()
+            .eth_ip(FA, FA, s, d, 17)
+            .udp(1701, 1701)
+            .layer("l2tp")
+            .u("l2tp.type", 1)
+            .u("l2tp.tunnel", 7)
+            .u("l2tp.session", session)
+            .u("l2tp.Ns", ns)
+            .u("l2tp.Nr", 0)
+            .u("l2tp.avp.message_type", mt)
     }
 
     fn icrq(ns: u64, csn: u64, cont: Option<bool>, session: u64) -> Pkt {
-        let p = l2tp(true, ns, 0, 10).u("l2tp.avp.assigned_session_id", session).u("l2tp.avp.call_serial_number", csn);
+        let p = l2tp(true, ns, 0, 10)
+            .u("l2tp.avp.assigned_session_id", session)
+            .u("l2tp.avp.call_serial_number", csn);
         match cont {
-            Some(c) => p.u("l2tp.handoff.gid.class", 3).f("l2tp.handoff.gid.address", Value::Mac(CLIENT)).b("l2tp.handoff.continue", c),
+            Some(c) => p
+                .u("l2tp.handoff.gid.class", 3)
+                .f("l2tp.handoff.gid.address", Value::Mac(CLIENT))
+                .b("l2tp.handoff.continue", c),
             None => p,
         }
     }
@@ -503,11 +655,24 @@ mod tests {
     #[test]
     fn l2tp_1_2_3_gateway_mapping() {
         // Clean: RRQ (R=1) → ICRQ (CSN = Connect ID, C = 0) → ICRP → RRP.
-        let clean = vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7001, Some(false), 40)), (0.2, l2tp(false, 1, 40, 11)), (0.3, rrp(7001, true))];
+        let clean = vec![
+            (0.0, rrq(7001, true)),
+            (0.1, icrq(2, 7001, Some(false), 40)),
+            (0.2, l2tp(false, 1, 40, 11)),
+            (0.3, rrp(7001, true)),
+        ];
         assert_eq!(run(Default::default(), clean), vec![]);
         // CSN ≠ Connect ID, C = R, and the MV-RRP before the ICRP.
-        let bad = vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7000, Some(true), 40)), (0.2, rrp(7001, true)), (0.3, l2tp(false, 1, 40, 11))];
-        assert_eq!(run(Default::default(), bad), vec![("L2TP-1", 2), ("L2TP-2", 2), ("L2TP-3", 3)]);
+        let bad = vec![
+            (0.0, rrq(7001, true)),
+            (0.1, icrq(2, 7000, Some(true), 40)),
+            (0.2, rrp(7001, true)),
+            (0.3, l2tp(false, 1, 40, 11)),
+        ];
+        assert_eq!(
+            run(Default::default(), bad),
+            vec![("L2TP-1", 2), ("L2TP-2", 2), ("L2TP-3", 3)]
+        );
         // Hand-off AVPs missing.
         let bare = vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7001, None, 40))];
         assert_eq!(run(Default::default(), bare), vec![("L2TP-1", 2)]);
@@ -515,16 +680,27 @@ mod tests {
 
     #[test]
     fn l2tp_6_lns_hand_off_decision() {
-        let first = vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, l2tp(false, 1, 40, 11))];
+        let first = vec![
+            (0.0, icrq(2, 100, Some(false), 40)),
+            (0.1, l2tp(false, 1, 40, 11)),
+        ];
         // A newer hand-off refused, then an older one accepted: both wrong.
         let mut pkts = first;
         pkts.push((1.0, icrq(3, 101, Some(true), 41)));
         pkts.push((1.1, l2tp(false, 2, 41, 14)));
         pkts.push((2.0, icrq(4, 99, Some(true), 42)));
         pkts.push((2.1, l2tp(false, 3, 42, 11)));
-        assert_eq!(run(Default::default(), pkts), vec![("L2TP-6", 4), ("L2TP-6", 6)]);
+        assert_eq!(
+            run(Default::default(), pkts),
+            vec![("L2TP-6", 4), ("L2TP-6", 6)]
+        );
         // L2TP-7: with C = 0 the Call Serial Number is not compared.
-        let fresh = vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, l2tp(false, 1, 40, 11)), (1.0, icrq(3, 5, Some(false), 41)), (1.1, l2tp(false, 2, 41, 11))];
+        let fresh = vec![
+            (0.0, icrq(2, 100, Some(false), 40)),
+            (0.1, l2tp(false, 1, 40, 11)),
+            (1.0, icrq(3, 5, Some(false), 41)),
+            (1.1, l2tp(false, 2, 41, 11)),
+        ];
         assert_eq!(run(Default::default(), fresh), vec![]);
     }
 
@@ -547,7 +723,14 @@ mod tests {
 
     #[test]
     fn l2tp_5_cdn_and_mv_dn_cross_the_gateway() {
-        let setup = || vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7001, Some(false), 40)), (0.2, icrp(1, 40, 900)), (0.3, rrp(7001, true))];
+        let setup = || {
+            vec![
+                (0.0, rrq(7001, true)),
+                (0.1, icrq(2, 7001, Some(false), 40)),
+                (0.2, icrp(1, 40, 900)),
+                (0.3, rrp(7001, true)),
+            ]
+        };
         // The LNS clears the session: the gateway must send MV-DN code 3.
         let mut lns_clears = setup();
         lns_clears.push((1.0, l2tp(false, 2, 40, 14)));
@@ -567,7 +750,14 @@ mod tests {
 
     #[test]
     fn l2tp_6_accepted_hand_off_clears_the_old_session() {
-        let base = || vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, icrp(1, 40, 900)), (1.0, icrq(3, 101, Some(true), 41)), (1.1, icrp(2, 41, 901))];
+        let base = || {
+            vec![
+                (0.0, icrq(2, 100, Some(false), 40)),
+                (0.1, icrp(1, 40, 900)),
+                (1.0, icrq(3, 101, Some(true), 41)),
+                (1.1, icrp(2, 41, 901)),
+            ]
+        };
         let mut silent = base();
         silent.push((10.0, Pkt::new()));
         assert_eq!(run(Default::default(), silent), vec![("L2TP-6", 4)]);
@@ -579,7 +769,12 @@ mod tests {
 
     #[test]
     fn rfc2661_5_8_ns_skips_are_found_retransmissions_are_not() {
-        let pkts = vec![(0.0, l2tp(true, 0, 0, 1)), (0.1, l2tp(true, 1, 0, 3)), (0.2, l2tp(true, 1, 0, 3)), (0.3, l2tp(true, 4, 0, 6))];
+        let pkts = vec![
+            (0.0, l2tp(true, 0, 0, 1)),
+            (0.1, l2tp(true, 1, 0, 3)),
+            (0.2, l2tp(true, 1, 0, 3)),
+            (0.3, l2tp(true, 4, 0, 6)),
+        ];
         assert_eq!(run(Default::default(), pkts), vec![("RFC2661-5.8", 4)]);
     }
 
@@ -595,13 +790,27 @@ mod tests {
 
     fn mv_data(up: bool, leid: u64, ppp: &[u8]) -> Pkt {
         let (s, d) = if up { (CLIENT, FA) } else { (FA, CLIENT) };
-        let p = Pkt::new().layer("eth").f("eth.dst", Value::Mac(d)).f("eth.src", Value::Mac(s)).layer("mvtp").u("mvtp.type", 3).u("mvtp.leid", leid).u("mvtp.encap", 1).u("mvtp.payload_length", ppp.len() as u64);
+        let p = Pkt::new()
+            .layer("eth")
+            .f("eth.dst", Value::Mac(d))
+            .f("eth.src", Value::Mac(s))
+            .layer("mvtp")
+            .u("mvtp.type", 3)
+            .u("mvtp.leid", leid)
+            .u("mvtp.encap", 1)
+            .u("mvtp.payload_length", ppp.len() as u64);
         with_ppp(p, ppp)
     }
 
     fn l2tp_data(from_lac: bool, session: u64, ppp: &[u8]) -> Pkt {
         let (s, d) = if from_lac { (LAC, LNS) } else { (LNS, LAC) };
-        let p = Pkt::new().eth_ip(FA, FA, s, d, 17).udp(1701, 1701).layer("l2tp").u("l2tp.type", 0).u("l2tp.tunnel", 7).u("l2tp.session", session);
+        let p = Pkt::new()
+            .eth_ip(FA, FA, s, d, 17)
+            .udp(1701, 1701)
+            .layer("l2tp")
+            .u("l2tp.type", 0)
+            .u("l2tp.tunnel", 7)
+            .u("l2tp.session", session);
         with_ppp(p, ppp)
     }
 
@@ -610,27 +819,60 @@ mod tests {
         const LCP: &[u8] = &[0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4];
         const IP: &[u8] = &[0xff, 0x03, 0x00, 0x21, 0x45, 0, 0, 20, 0, 1, 0, 0, 64, 17];
         const IP_TTL63: &[u8] = &[0xff, 0x03, 0x00, 0x21, 0x45, 0, 0, 20, 0, 1, 0, 0, 63, 17];
-        let setup = || vec![(0.0, rrq(7001, true)), (0.1, icrq(2, 7001, Some(false), 40)), (0.2, icrp(1, 40, 900)), (0.3, rrp(7001, true))];
+        let setup = || {
+            vec![
+                (0.0, rrq(7001, true)),
+                (0.1, icrq(2, 7001, Some(false), 40)),
+                (0.2, icrp(1, 40, 900)),
+                (0.3, rrp(7001, true)),
+            ]
+        };
         // The rrp helper carries LEID 9.
         let mut clean = setup();
-        clean.extend([(1.0, mv_data(true, 9, LCP)), (1.01, l2tp_data(true, 900, LCP)), (1.1, mv_data(true, 9, IP)), (1.11, l2tp_data(true, 900, IP)), (1.2, l2tp_data(false, 40, IP)), (1.21, mv_data(false, 9, IP))]);
+        clean.extend([
+            (1.0, mv_data(true, 9, LCP)),
+            (1.01, l2tp_data(true, 900, LCP)),
+            (1.1, mv_data(true, 9, IP)),
+            (1.11, l2tp_data(true, 900, IP)),
+            (1.2, l2tp_data(false, 40, IP)),
+            (1.21, mv_data(false, 9, IP)),
+        ]);
         assert_eq!(run(Default::default(), clean), vec![]);
         // Upstream altered (TTL decremented), then downstream altered.
         let mut up = setup();
-        up.extend([(1.0, mv_data(true, 9, IP)), (1.01, l2tp_data(true, 900, IP_TTL63))]);
+        up.extend([
+            (1.0, mv_data(true, 9, IP)),
+            (1.01, l2tp_data(true, 900, IP_TTL63)),
+        ]);
         assert_eq!(run(Default::default(), up), vec![("L2TP-4", 6)]);
         let mut down = setup();
-        down.extend([(1.0, l2tp_data(false, 40, IP)), (1.01, mv_data(false, 9, IP_TTL63))]);
+        down.extend([
+            (1.0, l2tp_data(false, 40, IP)),
+            (1.01, mv_data(false, 9, IP_TTL63)),
+        ]);
         assert_eq!(run(Default::default(), down), vec![("L2TP-4", 6)]);
         // A frame the gateway dropped is not an alteration: the next one matches a later entry.
         let mut dropped = setup();
-        dropped.extend([(1.0, mv_data(true, 9, LCP)), (1.1, mv_data(true, 9, IP)), (1.11, l2tp_data(true, 900, IP))]);
+        dropped.extend([
+            (1.0, mv_data(true, 9, LCP)),
+            (1.1, mv_data(true, 9, IP)),
+            (1.11, l2tp_data(true, 900, IP)),
+        ]);
         assert_eq!(run(Default::default(), dropped), vec![]);
     }
 
     fn ctl(from_lac: bool, ns: u64, tunnel: u64, session: u64, mt: u64) -> Pkt {
         let (s, d) = if from_lac { (LAC, LNS) } else { (LNS, LAC) };
-        Pkt::new().eth_ip(FA, FA, s, d, 17).udp(1701, 1701).layer("l2tp").u("l2tp.type", 1).u("l2tp.tunnel", tunnel).u("l2tp.session", session).u("l2tp.Ns", ns).u("l2tp.Nr", 0).u("l2tp.avp.message_type", mt)
+        Pkt::new()
+            .eth_ip(FA, FA, s, d, 17)
+            .udp(1701, 1701)
+            .layer("l2tp")
+            .u("l2tp.type", 1)
+            .u("l2tp.tunnel", tunnel)
+            .u("l2tp.session", session)
+            .u("l2tp.Ns", ns)
+            .u("l2tp.Nr", 0)
+            .u("l2tp.avp.message_type", mt)
     }
 
     #[test]
@@ -639,56 +881,117 @@ mod tests {
         // ICRP (LNS session 2000), then data both ways.
         let base = || {
             vec![
-                (0.0, ctl(true, 0, 0, 0, 1).u("l2tp.avp.assigned_tunnel_id", 10)),
-                (0.1, ctl(false, 0, 10, 0, 2).u("l2tp.avp.assigned_tunnel_id", 100)),
-                (0.2, ctl(true, 1, 100, 0, 10).u("l2tp.avp.assigned_session_id", 256)),
-                (0.3, ctl(false, 1, 10, 256, 11).u("l2tp.avp.assigned_session_id", 2000)),
+                (
+                    0.0,
+                    ctl(true, 0, 0, 0, 1).u("l2tp.avp.assigned_tunnel_id", 10),
+                ),
+                (
+                    0.1,
+                    ctl(false, 0, 10, 0, 2).u("l2tp.avp.assigned_tunnel_id", 100),
+                ),
+                (
+                    0.2,
+                    ctl(true, 1, 100, 0, 10).u("l2tp.avp.assigned_session_id", 256),
+                ),
+                (
+                    0.3,
+                    ctl(false, 1, 10, 256, 11).u("l2tp.avp.assigned_session_id", 2000),
+                ),
             ]
         };
         let data = |from_lac: bool, tunnel: u64, session: u64| {
             let (s, d) = if from_lac { (LAC, LNS) } else { (LNS, LAC) };
-            Pkt::new().eth_ip(FA, FA, s, d, 17).udp(1701, 1701).layer("l2tp").u("l2tp.type", 0).u("l2tp.tunnel", tunnel).u("l2tp.session", session)
+            Pkt::new()
+                .eth_ip(FA, FA, s, d, 17)
+                .udp(1701, 1701)
+                .layer("l2tp")
+                .u("l2tp.type", 0)
+                .u("l2tp.tunnel", tunnel)
+                .u("l2tp.session", session)
         };
         let mut ok = base();
         ok.extend([(1.0, data(true, 100, 2000)), (1.1, data(false, 10, 256))]);
         assert_eq!(run(Default::default(), ok), vec![]);
         let mut own_session = base();
         own_session.push((1.0, data(true, 100, 256)));
-        assert_eq!(run(Default::default(), own_session), vec![("RFC2661-3.1", 5)]);
+        assert_eq!(
+            run(Default::default(), own_session),
+            vec![("RFC2661-3.1", 5)]
+        );
         let mut own_tunnel = base();
         own_tunnel.push((1.0, data(false, 100, 256)));
-        assert_eq!(run(Default::default(), own_tunnel), vec![("RFC2661-3.1", 5)]);
+        assert_eq!(
+            run(Default::default(), own_tunnel),
+            vec![("RFC2661-3.1", 5)]
+        );
     }
 
     #[test]
     fn rfc2661_5_8_one_finding_per_skip_then_counting_resumes() {
-        let pkts = vec![(0.0, l2tp(true, 0, 0, 1)), (0.1, l2tp(true, 1, 0, 3)), (0.2, l2tp(true, 3, 0, 10)), (0.3, l2tp(true, 4, 0, 12))];
+        let pkts = vec![
+            (0.0, l2tp(true, 0, 0, 1)),
+            (0.1, l2tp(true, 1, 0, 3)),
+            (0.2, l2tp(true, 3, 0, 10)),
+            (0.3, l2tp(true, 4, 0, 12)),
+        ];
         assert_eq!(run(Default::default(), pkts), vec![("RFC2661-5.8", 3)]);
     }
 
     #[test]
     fn l2tp_1_hand_off_avps_must_have_m_clear() {
         let m = |mandatory: bool| {
-            icrq(2, 7001, Some(false), 40).u("l2tp.avp.vendor_id", 0).b("l2tp.avp.mandatory", true).u("l2tp.avp.vendor_id", 32473).b("l2tp.avp.mandatory", mandatory)
+            icrq(2, 7001, Some(false), 40)
+                .u("l2tp.avp.vendor_id", 0)
+                .b("l2tp.avp.mandatory", true)
+                .u("l2tp.avp.vendor_id", 32473)
+                .b("l2tp.avp.mandatory", mandatory)
         };
-        assert_eq!(run(Default::default(), vec![(0.0, rrq(7001, true)), (0.1, m(false))]), vec![]);
-        assert_eq!(run(Default::default(), vec![(0.0, rrq(7001, true)), (0.1, m(true))]), vec![("L2TP-1", 2)]);
+        assert_eq!(
+            run(
+                Default::default(),
+                vec![(0.0, rrq(7001, true)), (0.1, m(false))]
+            ),
+            vec![]
+        );
+        assert_eq!(
+            run(
+                Default::default(),
+                vec![(0.0, rrq(7001, true)), (0.1, m(true))]
+            ),
+            vec![("L2TP-1", 2)]
+        );
     }
 
     #[test]
     fn l2tp_7_continue_clear_means_no_comparison() {
-        let first = || vec![(0.0, icrq(2, 100, Some(false), 40)), (0.1, icrp(1, 40, 900))];
+        let first = || {
+            vec![
+                (0.0, icrq(2, 100, Some(false), 40)),
+                (0.1, icrp(1, 40, 900)),
+            ]
+        };
         // C = 0 with an older number refused: the LNS compared.
         let mut refused = first();
-        refused.extend([(20.0, icrq(3, 97, Some(false), 41)), (20.1, l2tp(false, 2, 41, 14))]);
+        refused.extend([
+            (20.0, icrq(3, 97, Some(false), 41)),
+            (20.1, l2tp(false, 2, 41, 14)),
+        ]);
         assert_eq!(run(Default::default(), refused), vec![("L2TP-7", 4)]);
         // Accepted: right (and the LNS may clear the old session).
         let mut accepted = first();
-        accepted.extend([(20.0, icrq(3, 97, Some(false), 41)), (20.1, icrp(2, 41, 901)), (20.2, l2tp(false, 3, 40, 14)), (30.0, Pkt::new())]);
+        accepted.extend([
+            (20.0, icrq(3, 97, Some(false), 41)),
+            (20.1, icrp(2, 41, 901)),
+            (20.2, l2tp(false, 3, 40, 14)),
+            (30.0, Pkt::new()),
+        ]);
         assert_eq!(run(Default::default(), accepted), vec![]);
         // C = 0 with a newer number refused: some other reason, not a comparison.
         let mut other = first();
-        other.extend([(20.0, icrq(3, 101, Some(false), 41)), (20.1, l2tp(false, 2, 41, 14))]);
+        other.extend([
+            (20.0, icrq(3, 101, Some(false), 41)),
+            (20.1, l2tp(false, 2, 41, 14)),
+        ]);
         assert_eq!(run(Default::default(), other), vec![]);
     }
 }
