@@ -48,12 +48,26 @@ pub struct HaConfig {
 impl HaConfig {
     /// An external home agent at `addr`.
     pub fn external(addr: Ipv4Addr, keys: KeyStore) -> Self {
-        Self { addr, internal: false, trusted: vec![], max_lifetime: 1800, keys, faults: Faults::none() }
+        Self {
+            addr,
+            internal: false,
+            trusted: vec![],
+            max_lifetime: 1800,
+            keys,
+            faults: Faults::none(),
+        }
     }
 
     /// An internal home agent at `addr` serving `trusted`.
     pub fn internal(addr: Ipv4Addr, trusted: Vec<(Ipv4Addr, u8)>, keys: KeyStore) -> Self {
-        Self { addr, internal: true, trusted, max_lifetime: 1800, keys, faults: Faults::none() }
+        Self {
+            addr,
+            internal: true,
+            trusted,
+            max_lifetime: 1800,
+            keys,
+            faults: Faults::none(),
+        }
     }
 }
 
@@ -88,7 +102,11 @@ pub fn in_subnet(a: Ipv4Addr, net: Ipv4Addr, len: u8) -> bool {
 impl HomeAgent {
     /// A home agent without bindings.
     pub fn new(cfg: HaConfig) -> Self {
-        Self { cfg, bindings: BTreeMap::new(), replies: 0 }
+        Self {
+            cfg,
+            bindings: BTreeMap::new(),
+            replies: 0,
+        }
     }
 
     /// The configuration.
@@ -120,7 +138,16 @@ impl HomeAgent {
     }
 
     fn register(&mut self, now: Time, ip: &Ip, sport: u16, m: &codec::mip::Message, raw: &[u8]) -> Option<Node> {
-        let Body::Request { lifetime, home_addr, coa, ident, .. } = m.body else { return None };
+        let Body::Request {
+            lifetime,
+            home_addr,
+            coa,
+            ident,
+            ..
+        } = m.body
+        else {
+            return None;
+        };
         let trusted = self.trusted(ip.src);
         let also_external = self.cfg.faults.has(HaFault::AlsoExternal);
         // MIP-5: an i-HA silently drops requests from outside its trusted subnets.
@@ -134,12 +161,24 @@ impl HomeAgent {
             let r = mip::reply(mip::CODE_HA_BAD_AUTH, 0, home_addr, ha, ident, false, false, spi, &self.cfg.keys);
             return Some(mip::udp_msg(ha, ip.src, MIP_PORT, sport, &r));
         }
-        let granted = if self.cfg.faults.has(HaFault::GrantLonger) { lifetime.saturating_mul(2) } else { lifetime.min(self.cfg.max_lifetime) };
+        let granted = if self.cfg.faults.has(HaFault::GrantLonger) {
+            lifetime.saturating_mul(2)
+        } else {
+            lifetime.min(self.cfg.max_lifetime)
+        };
         if granted == 0 {
             self.bindings.remove(&home_addr);
         } else {
             let udp_port = udp.then_some(sport);
-            self.bindings.insert(home_addr, Binding { coa, tunnel_dst: if udp { ip.src } else { coa }, udp_port, expires: now + u64::from(granted) * 1000 });
+            self.bindings.insert(
+                home_addr,
+                Binding {
+                    coa,
+                    tunnel_dst: if udp { ip.src } else { coa },
+                    udp_port,
+                    expires: now + u64::from(granted) * 1000,
+                },
+            );
         }
         self.replies += 1;
         let mut tnc = self.cfg.internal && trusted;
@@ -171,16 +210,36 @@ mod tests {
 
     fn keys() -> KeyStore {
         let mut k = KeyStore::new();
-        k.insert(0x100, AuthKey { algorithm: Algorithm::HmacMd5, secret: b"mn-ha".to_vec() });
+        k.insert(
+            0x100,
+            AuthKey {
+                algorithm: Algorithm::HmacMd5,
+                secret: b"mn-ha".to_vec(),
+            },
+        );
         k
     }
 
     fn iha() -> HomeAgent {
-        HomeAgent::new(HaConfig::internal(IHA, vec![(Ipv4Addr::new(10, 1, 0, 0), 16), (Ipv4Addr::new(10, 99, 0, 0), 16)], keys()))
+        HomeAgent::new(HaConfig::internal(
+            IHA,
+            vec![(Ipv4Addr::new(10, 1, 0, 0), 16), (Ipv4Addr::new(10, 99, 0, 0), 16)],
+            keys(),
+        ))
     }
 
     fn rrq(src: Ipv4Addr, ha: Ipv4Addr, lifetime: u16, k: &KeyStore) -> Vec<u8> {
-        let r = RegRequest { flags: flags::D | flags::T, lifetime, home: HOME, ha, coa: src, ident: mip::ident(T, 1), udp_tunnel: false, tnc: false, spi: 0x100 };
+        let r = RegRequest {
+            flags: flags::D | flags::T,
+            lifetime,
+            home: HOME,
+            ha,
+            coa: src,
+            ident: mip::ident(T, 1),
+            udp_tunnel: false,
+            tnc: false,
+            spi: 0x100,
+        };
         mip::udp_msg(src, ha, MIP_PORT, MIP_PORT, &mip::request(&r, k)).emit_fixed().unwrap()
     }
 
@@ -221,7 +280,13 @@ mod tests {
         let (out, _) = ha.handle(T, &rrq(Ipv4Addr::new(10, 1, 64, 77), IHA, 7200, &keys()));
         assert!(matches!(reply_of(&out[0]).body, Body::Reply { code: 0, lifetime: 1800, .. }));
         let mut wrong = KeyStore::new();
-        wrong.insert(0x100, AuthKey { algorithm: Algorithm::HmacMd5, secret: b"other".to_vec() });
+        wrong.insert(
+            0x100,
+            AuthKey {
+                algorithm: Algorithm::HmacMd5,
+                secret: b"other".to_vec(),
+            },
+        );
         let (out, _) = ha.handle(T, &rrq(Ipv4Addr::new(10, 1, 64, 77), IHA, 300, &wrong));
         assert!(matches!(reply_of(&out[0]).body, Body::Reply { code: 131, lifetime: 0, .. }));
     }

@@ -100,7 +100,12 @@ mod tests {
     const AUTH: [u8; 20] = *b"authentication key 1";
 
     fn user() -> Node {
-        Node::ipv4([10, 1, 5, 23], [10, 1, 80, 80], IpProto::UDP, Node::udp(5000, 7, Node::raw(b"hi".to_vec())))
+        Node::ipv4(
+            [10, 1, 5, 23],
+            [10, 1, 80, 80],
+            IpProto::UDP,
+            Node::udp(5000, 7, Node::raw(b"hi".to_vec())),
+        )
     }
 
     #[test]
@@ -138,7 +143,10 @@ mod tests {
     #[test]
     fn rfc3948_esp_in_udp_4500() {
         let mut out = EspSa::des3_sha1(0x101, &ENC, &AUTH).unwrap();
-        let octets = out.seal_ip(Ipv4Addr::new(198, 51, 100, 9), Ipv4Addr::new(203, 0, 113, 30), true, user()).emit_fixed().unwrap();
+        let octets = out
+            .seal_ip(Ipv4Addr::new(198, 51, 100, 9), Ipv4Addr::new(203, 0, 113, 30), true, user())
+            .emit_fixed()
+            .unwrap();
         assert_eq!(octets[9], 17);
         assert_eq!(&octets[20..24], &[0x11, 0x94, 0x11, 0x94]);
         assert!(out.open(&octets[28..]).is_some());

@@ -100,12 +100,25 @@ pub fn request(r: &RegRequest, keys: &KeyStore) -> Message {
     if r.udp_tunnel {
         extensions.push(Extension {
             ext_type: ExtType::UDP_TUNNEL_REQUEST,
-            body: ExtBody::UdpTunnelRequest { subtype: 0, reserved1: 0, flags: UTRQ_FORCE, encapsulation: 4, reserved3: 0 },
+            body: ExtBody::UdpTunnelRequest {
+                subtype: 0,
+                reserved1: 0,
+                flags: UTRQ_FORCE,
+                encapsulation: 4,
+                reserved3: 0,
+            },
         });
     }
     let mut m = Message {
         msg_type: MsgType::REG_REQUEST,
-        body: Body::Request { flags: r.flags, lifetime: r.lifetime, home_addr: r.home, home_agent: r.ha, coa: r.coa, ident: r.ident },
+        body: Body::Request {
+            flags: r.flags,
+            lifetime: r.lifetime,
+            home_addr: r.home,
+            home_agent: r.ha,
+            coa: r.coa,
+            ident: r.ident,
+        },
         extensions,
         payload: vec![],
     };
@@ -121,7 +134,12 @@ pub fn reply(code: u8, lifetime: u16, home: Ipv4Addr, ha: Ipv4Addr, ident: u64, 
     if udp_tunnel {
         extensions.push(Extension {
             ext_type: ExtType::UDP_TUNNEL_REPLY,
-            body: ExtBody::UdpTunnelReply { subtype: 0, code: 0, flags: 0, keepalive: KEEPALIVE_S },
+            body: ExtBody::UdpTunnelReply {
+                subtype: 0,
+                code: 0,
+                flags: 0,
+                keepalive: KEEPALIVE_S,
+            },
         });
     }
     if tnc {
@@ -131,7 +149,13 @@ pub fn reply(code: u8, lifetime: u16, home: Ipv4Addr, ha: Ipv4Addr, ident: u64, 
     extensions.push(Extension::auth(ExtType::MN_HA_AUTH, spi, vec![0; auth_len]));
     let mut m = Message {
         msg_type: MsgType::REG_REPLY,
-        body: Body::Reply { code, lifetime, home_addr: home, home_agent: ha, ident },
+        body: Body::Reply {
+            code,
+            lifetime,
+            home_addr: home,
+            home_agent: ha,
+            ident,
+        },
         extensions,
         payload: vec![],
     };
@@ -180,7 +204,10 @@ pub fn ipip(src: Ipv4Addr, dst: Ipv4Addr, inner: Node) -> Node {
 /// An RFC 3519 §3.3 MIP UDP tunnel: IPv4 / UDP (`sport` → `dport`) / Tunnel Data header
 /// (type 4, Next Header 4) / the inner IPv4 packet.
 pub fn udp_tunnel(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, inner: Node) -> Node {
-    let td = Node::Opaque { header: vec![TUNNEL_DATA, 4, 0, 0], inner: Box::new(inner) };
+    let td = Node::Opaque {
+        header: vec![TUNNEL_DATA, 4, 0, 0],
+        inner: Box::new(inner),
+    };
     Node::ipv4(src.octets(), dst.octets(), IpProto::UDP, Node::udp(sport, dport, td))
 }
 
@@ -194,7 +221,12 @@ pub fn tunnel(src: Ipv4Addr, dst: Ipv4Addr, udp_port: Option<u16>, inner: Node) 
 
 /// A user datagram: IPv4 / UDP / `payload`.
 pub fn user_udp(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, payload: &[u8]) -> Node {
-    Node::ipv4(src.octets(), dst.octets(), IpProto::UDP, Node::udp(sport, dport, Node::raw(payload.to_vec())))
+    Node::ipv4(
+        src.octets(),
+        dst.octets(),
+        IpProto::UDP,
+        Node::udp(sport, dport, Node::raw(payload.to_vec())),
+    )
 }
 
 /// An IPv4 packet as an agent reads it.
@@ -214,7 +246,12 @@ impl Ip {
     /// Reads an IPv4 packet (`None` when it is not one).
     pub fn parse(octets: &[u8]) -> Option<Self> {
         let v = Ipv4View::new(octets).ok()?;
-        Some(Self { src: v.src().into(), dst: v.dst().into(), proto: v.protocol(), payload: v.payload().to_vec() })
+        Some(Self {
+            src: v.src().into(),
+            dst: v.dst().into(),
+            proto: v.protocol(),
+            payload: v.payload().to_vec(),
+        })
     }
 
     /// UDP: (source port, destination port, payload).
@@ -292,12 +329,21 @@ pub enum FaOut {
 impl MipFa {
     /// An FA with this care-of address.
     pub fn new(addr: Ipv4Addr, natt: bool) -> Self {
-        Self { addr, natt, proxy: None, pending: BTreeMap::new(), visitors: BTreeMap::new(), counter: 0 }
+        Self {
+            addr,
+            natt,
+            proxy: None,
+            pending: BTreeMap::new(),
+            visitors: BTreeMap::new(),
+            counter: 0,
+        }
     }
 
     /// Proxy mode: the registration the agent sends for the mobile node when it attaches.
     pub fn attach(&mut self, now: Time) -> Vec<FaOut> {
-        let Some((home, ha, spi, keys, lifetime)) = self.proxy.clone() else { return vec![] };
+        let Some((home, ha, spi, keys, lifetime)) = self.proxy.clone() else {
+            return vec![];
+        };
         self.counter += 1;
         let r = RegRequest {
             flags: flags::T,
@@ -321,11 +367,25 @@ impl MipFa {
         let Some(ip) = Ip::parse(octets) else { return vec![] };
         if ip.dst == self.addr {
             if let Some((_, mut m, _)) = ip.mip() {
-                let Body::Request { home_addr, home_agent, ident, .. } = m.body else { return vec![] };
+                let Body::Request {
+                    home_addr,
+                    home_agent,
+                    ident,
+                    ..
+                } = m.body
+                else {
+                    return vec![];
+                };
                 if self.natt {
                     m.extensions.push(Extension {
                         ext_type: ExtType::UDP_TUNNEL_REQUEST,
-                        body: ExtBody::UdpTunnelRequest { subtype: 0, reserved1: 0, flags: UTRQ_FORCE, encapsulation: 4, reserved3: 0 },
+                        body: ExtBody::UdpTunnelRequest {
+                            subtype: 0,
+                            reserved1: 0,
+                            flags: UTRQ_FORCE,
+                            encapsulation: 4,
+                            reserved3: 0,
+                        },
                     });
                 }
                 self.pending.insert(ident, (home_addr, home_agent));
@@ -347,7 +407,9 @@ impl MipFa {
             return vec![];
         }
         if let Some((_, m, _)) = ip.mip() {
-            let Body::Reply { code, home_addr, ident, .. } = m.body else { return vec![] };
+            let Body::Reply { code, home_addr, ident, .. } = m.body else {
+                return vec![];
+            };
             let Some((home, ha)) = self.pending.remove(&ident) else { return vec![] };
             if code <= 1 {
                 let reverse = true;
@@ -378,7 +440,13 @@ mod tests {
 
     fn keys() -> KeyStore {
         let mut k = KeyStore::new();
-        k.insert(0x100, AuthKey { algorithm: Algorithm::HmacMd5, secret: b"mn-ha".to_vec() });
+        k.insert(
+            0x100,
+            AuthKey {
+                algorithm: Algorithm::HmacMd5,
+                secret: b"mn-ha".to_vec(),
+            },
+        );
         k
     }
 
@@ -421,14 +489,27 @@ mod tests {
     #[test]
     fn rfc3519_3_1_udp_tunnel_request_after_mn_ha_auth_with_force() {
         let m = request(&req(true), &keys());
-        assert!(matches!(m.extensions.last().map(|e| &e.body), Some(ExtBody::UdpTunnelRequest { flags: UTRQ_FORCE, encapsulation: 4, .. })));
+        assert!(matches!(
+            m.extensions.last().map(|e| &e.body),
+            Some(ExtBody::UdpTunnelRequest {
+                flags: UTRQ_FORCE,
+                encapsulation: 4,
+                ..
+            })
+        ));
         assert!(mn_ha_valid(&m.to_bytes().unwrap(), &keys()));
     }
 
     #[test]
     fn rfc3519_3_3_tunnel_data_decapsulates() {
         let inner = user_udp(Ipv4Addr::new(10, 1, 5, 23), Ipv4Addr::new(10, 1, 80, 80), 5000, 7, b"x");
-        let t = udp_tunnel(Ipv4Addr::new(192, 168, 1, 77), Ipv4Addr::new(10, 1, 0, 1), MIP_PORT, MIP_PORT, inner.clone());
+        let t = udp_tunnel(
+            Ipv4Addr::new(192, 168, 1, 77),
+            Ipv4Addr::new(10, 1, 0, 1),
+            MIP_PORT,
+            MIP_PORT,
+            inner.clone(),
+        );
         let ip = Ip::parse(&t.emit_fixed().unwrap()).unwrap();
         assert!(ip.mip().is_none(), "Tunnel Data is not a control message");
         assert_eq!(ip.decapsulate(), Some((inner.emit_fixed().unwrap(), Some(MIP_PORT))));

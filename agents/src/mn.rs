@@ -195,7 +195,15 @@ pub struct MobileNode {
 impl MobileNode {
     /// A mobile node on no link.
     pub fn new(cfg: MnConfig) -> Self {
-        Self { cfg, link: None, location: Location::Unknown, x_registered: false, inner_registered: false, pending: BTreeMap::new(), counter: 0 }
+        Self {
+            cfg,
+            link: None,
+            location: Location::Unknown,
+            x_registered: false,
+            inner_registered: false,
+            pending: BTreeMap::new(),
+            counter: 0,
+        }
     }
 
     /// The configuration.
@@ -276,7 +284,11 @@ impl MobileNode {
     /// A registration sent directly on the link: to the i-HA (`internal`) or the x-HA.
     fn register_direct(&mut self, now: Time, internal: bool, out: &mut Vec<MnAction>) {
         let Some(link) = self.link else { return };
-        let (ha, spi, home) = if internal { (self.cfg.iha, self.cfg.iha_spi, self.cfg.home) } else { (self.cfg.xha, self.cfg.xha_spi, self.cfg.x_home) };
+        let (ha, spi, home) = if internal {
+            (self.cfg.iha, self.cfg.iha_spi, self.cfg.home)
+        } else {
+            (self.cfg.xha, self.cfg.xha_spi, self.cfg.x_home)
+        };
         let ident = self.next_ident(now);
         let (coa, dst, co) = match link {
             Attachment::Colocated(coa) => (coa, ha, true),
@@ -334,7 +346,13 @@ impl MobileNode {
             spi: self.cfg.iha_spi,
         };
         let m = mip::request(&r, &self.cfg.keys);
-        self.pending.insert(ident, Pending { ha: self.cfg.iha, via_vpn: true });
+        self.pending.insert(
+            ident,
+            Pending {
+                ha: self.cfg.iha,
+                via_vpn: true,
+            },
+        );
         let pkt = mip::udp_msg(tia, self.cfg.iha, MIP_PORT, MIP_PORT, &m);
         let sealed = self.through_vpn(pkt);
         out.push(MnAction::Send(sealed));
@@ -392,7 +410,9 @@ impl MobileNode {
 
     fn reply(&mut self, now: Time, m: &Message, raw: &[u8], via_vpn: bool, out: &mut Vec<MnAction>) {
         let Body::Reply { code, lifetime, ident, .. } = m.body else { return };
-        let Some(p) = self.pending.get(&ident).copied().filter(|p| p.via_vpn == via_vpn) else { return };
+        let Some(p) = self.pending.get(&ident).copied().filter(|p| p.via_vpn == via_vpn) else {
+            return;
+        };
         if !mip::mn_ha_valid(raw, &self.cfg.keys) {
             return;
         }
@@ -485,8 +505,20 @@ mod tests {
 
     fn keys() -> KeyStore {
         let mut k = KeyStore::new();
-        k.insert(0x100, AuthKey { algorithm: Algorithm::HmacMd5, secret: b"i".to_vec() });
-        k.insert(0x200, AuthKey { algorithm: Algorithm::HmacMd5, secret: b"x".to_vec() });
+        k.insert(
+            0x100,
+            AuthKey {
+                algorithm: Algorithm::HmacMd5,
+                secret: b"i".to_vec(),
+            },
+        );
+        k.insert(
+            0x200,
+            AuthKey {
+                algorithm: Algorithm::HmacMd5,
+                secret: b"x".to_vec(),
+            },
+        );
         k
     }
 
@@ -501,7 +533,12 @@ mod tests {
             xha_spi: 0x200,
             x_home: Ipv4Addr::new(203, 0, 113, 150),
             keys: keys(),
-            vpn: VpnConfig { gateway: GW, tia: Ipv4Addr::new(10, 99, 0, 17), out: sa, inbound: back },
+            vpn: VpnConfig {
+                gateway: GW,
+                tia: Ipv4Addr::new(10, 99, 0, 17),
+                out: sa,
+                inbound: back,
+            },
             lifetime: 300,
             t_monitor_ms: T_MONITOR_MS,
             natt: false,
@@ -510,11 +547,23 @@ mod tests {
     }
 
     fn sent(a: &[MnAction]) -> Vec<Ip> {
-        a.iter().filter_map(|a| if let MnAction::Send(n) = a { Ip::parse(&n.emit_fixed().unwrap()) } else { None }).collect()
+        a.iter()
+            .filter_map(|a| {
+                if let MnAction::Send(n) = a {
+                    Ip::parse(&n.emit_fixed().unwrap())
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     fn iha() -> HomeAgent {
-        HomeAgent::new(HaConfig::internal(IHA, vec![(Ipv4Addr::new(10, 1, 0, 0), 16), (Ipv4Addr::new(10, 99, 0, 0), 16)], keys()))
+        HomeAgent::new(HaConfig::internal(
+            IHA,
+            vec![(Ipv4Addr::new(10, 1, 0, 0), 16), (Ipv4Addr::new(10, 99, 0, 0), 16)],
+            keys(),
+        ))
     }
 
     fn xha() -> HomeAgent {
@@ -536,14 +585,36 @@ mod tests {
         let mut ha = iha();
         let a = mn.handle(T0, MnEvent::Attach(Attachment::Colocated(Ipv4Addr::new(10, 1, 64, 77))));
         let rrq = sent(&a).into_iter().find(|i| i.dst == IHA).unwrap();
-        let (rep, _) = ha.handle(T0 + 5, &mip::udp_msg(rrq.src, rrq.dst, MIP_PORT, MIP_PORT, &rrq.mip().unwrap().1).emit_fixed().unwrap());
+        let (rep, _) = ha.handle(
+            T0 + 5,
+            &mip::udp_msg(rrq.src, rrq.dst, MIP_PORT, MIP_PORT, &rrq.mip().unwrap().1)
+                .emit_fixed()
+                .unwrap(),
+        );
         let b = mn.handle(T0 + 10, MnEvent::Received(rep[0].emit_fixed().unwrap()));
         assert!(b.contains(&MnAction::Indicate(MnIndication::Inside(AccessMode::C))));
         assert_eq!(mn.location(), Location::Inside(T0 + 10));
-        let at = b.iter().find_map(|a| if let MnAction::SetTimer(MnTimer::Monitor, t) = a { Some(*t) } else { None }).unwrap();
+        let at = b
+            .iter()
+            .find_map(|a| {
+                if let MnAction::SetTimer(MnTimer::Monitor, t) = a {
+                    Some(*t)
+                } else {
+                    None
+                }
+            })
+            .unwrap();
         assert!(at - (T0 + 10) < T_MONITOR_MS);
         // Inside, mode c: user data reverse-tunnelled in IP-in-IP to the i-HA.
-        let u = mn.handle(T0 + 20, MnEvent::SendUser { dst: Ipv4Addr::new(10, 1, 80, 80), sport: 5000, dport: 7, payload: b"x".to_vec() });
+        let u = mn.handle(
+            T0 + 20,
+            MnEvent::SendUser {
+                dst: Ipv4Addr::new(10, 1, 80, 80),
+                sport: 5000,
+                dport: 7,
+                payload: b"x".to_vec(),
+            },
+        );
         let ip = &sent(&u)[0];
         assert_eq!((ip.dst, ip.proto), (IHA, codec::numbers::IpProto::IPIP));
         // The decide timer no longer changes anything.
@@ -557,7 +628,9 @@ mod tests {
         let a = mn.handle(T0, MnEvent::Attach(Attachment::Colocated(Ipv4Addr::new(198, 51, 100, 77))));
         let mut x = xha();
         let rrq = sent(&a).into_iter().find(|i| i.dst == XHA).unwrap();
-        let octets = mip::udp_msg(rrq.src, rrq.dst, MIP_PORT, MIP_PORT, &rrq.mip().unwrap().1).emit_fixed().unwrap();
+        let octets = mip::udp_msg(rrq.src, rrq.dst, MIP_PORT, MIP_PORT, &rrq.mip().unwrap().1)
+            .emit_fixed()
+            .unwrap();
         let (rep, _) = x.handle(T0 + 5, &octets);
         let b = mn.handle(T0 + 10, MnEvent::Received(rep[0].emit_fixed().unwrap()));
         assert_eq!(mn.location(), Location::Unknown, "an x-HA reply (no TNC) does not decide");
@@ -599,10 +672,26 @@ mod tests {
         let (mut mn, _) = outside(false);
         let dst = Ipv4Addr::new(10, 1, 80, 80);
         // Before the inner registration is accepted nothing leaves.
-        let u = mn.handle(T0 + 1_100, MnEvent::SendUser { dst, sport: 5000, dport: 7, payload: b"x".to_vec() });
+        let u = mn.handle(
+            T0 + 1_100,
+            MnEvent::SendUser {
+                dst,
+                sport: 5000,
+                dport: 7,
+                payload: b"x".to_vec(),
+            },
+        );
         assert_eq!(u, vec![MnAction::Indicate(MnIndication::Dropped)]);
         mn.inner_registered = true;
-        let u = mn.handle(T0 + 1_200, MnEvent::SendUser { dst, sport: 5000, dport: 7, payload: b"x".to_vec() });
+        let u = mn.handle(
+            T0 + 1_200,
+            MnEvent::SendUser {
+                dst,
+                sport: 5000,
+                dport: 7,
+                payload: b"x".to_vec(),
+            },
+        );
         let ip = &sent(&u)[0];
         let vpn = Ip::parse(&ip.decapsulate().unwrap().0).unwrap();
         assert!(vpn.esp().is_some());

@@ -82,8 +82,20 @@ const NET_MS: u64 = 6;
 
 fn keys() -> KeyStore {
     let mut k = KeyStore::new();
-    k.insert(IHA_SPI, AuthKey { algorithm: Algorithm::HmacMd5, secret: IHA_SECRET.to_vec() });
-    k.insert(XHA_SPI, AuthKey { algorithm: Algorithm::HmacMd5, secret: XHA_SECRET.to_vec() });
+    k.insert(
+        IHA_SPI,
+        AuthKey {
+            algorithm: Algorithm::HmacMd5,
+            secret: IHA_SECRET.to_vec(),
+        },
+    );
+    k.insert(
+        XHA_SPI,
+        AuthKey {
+            algorithm: Algorithm::HmacMd5,
+            secret: XHA_SECRET.to_vec(),
+        },
+    );
     k
 }
 
@@ -121,7 +133,12 @@ struct LinkDef {
 }
 
 fn link(name: &'static str, last: u8, serve: Serve) -> LinkDef {
-    LinkDef { name, mac: [0x00, 0x1e, 0x49, 0x7a, 0x60, last], serve, natt: false }
+    LinkDef {
+        name,
+        mac: [0x00, 0x1e, 0x49, 0x7a, 0x60, last],
+        serve,
+        natt: false,
+    }
 }
 
 /// What a captured frame carries, from the world's record (used to place the findings).
@@ -242,7 +259,12 @@ impl World {
 
     fn user(&mut self, t: u64, dst: Ipv4Addr, text: &str) {
         self.run_until(T0 + t);
-        let ev = MnEvent::SendUser { dst, sport: 40_123, dport: ECHO, payload: text.as_bytes().to_vec() };
+        let ev = MnEvent::SendUser {
+            dst,
+            sport: 40_123,
+            dport: ECHO,
+            payload: text.as_bytes().to_vec(),
+        };
         self.push(T0 + t, Item::Mn(ev));
     }
 
@@ -261,12 +283,17 @@ impl World {
 
     /// Peels a packet with every key of the world: what the frame carries.
     fn info(&self, octets: &[u8], from_mn: bool) -> Info {
-        let mut info = Info { from_mn, ..Default::default() };
+        let mut info = Info {
+            from_mn,
+            ..Default::default()
+        };
         let Some(mut ip) = Ip::parse(octets) else { return info };
         for _ in 0..6 {
             if let Some(esp) = ip.esp() {
                 let opened = self.gw_open.open(esp).or_else(|| self.gw_seal.open(esp));
-                let Some(next) = opened.and_then(|(_, p)| Ip::parse(&p)) else { return info };
+                let Some(next) = opened.and_then(|(_, p)| Ip::parse(&p)) else {
+                    return info;
+                };
                 info.esp = true;
                 ip = next;
             } else if let Some((inner, _)) = ip.decapsulate() {
@@ -285,7 +312,12 @@ impl World {
 
     fn capture(&mut self, link: usize, from_mn: bool, octets: &[u8]) {
         let info = self.info(octets, from_mn);
-        self.frames.push(WFrame { at: self.now, link, octets: octets.to_vec(), info });
+        self.frames.push(WFrame {
+            at: self.now,
+            link,
+            octets: octets.to_vec(),
+            info,
+        });
     }
 
     fn step(&mut self, item: Item) {
@@ -348,7 +380,7 @@ impl World {
             return;
         };
         match o {
-            FaOut::ToMn(_) => self.to_mn(i, octets),
+            FaOut::ToMn(_) => self.deliver_to_mn(i, octets),
             FaOut::ToNet(_) => {
                 if let Some(c) = self.core {
                     self.capture(c, false, &octets);
@@ -358,7 +390,7 @@ impl World {
         }
     }
 
-    fn to_mn(&mut self, i: usize, octets: Vec<u8>) {
+    fn deliver_to_mn(&mut self, i: usize, octets: Vec<u8>) {
         if self.at != Some(i) {
             return; // the mobile node left that link
         }
@@ -389,7 +421,11 @@ impl World {
             return;
         }
         if ip.dst == self.iha.config().addr || ip.dst == self.xha.config().addr {
-            let ha = if ip.dst == self.iha.config().addr { &mut self.iha } else { &mut self.xha };
+            let ha = if ip.dst == self.iha.config().addr {
+                &mut self.iha
+            } else {
+                &mut self.xha
+            };
             let (replies, inner) = ha.handle(now, &octets);
             for r in replies {
                 self.send(Some(r));
@@ -419,14 +455,17 @@ impl World {
             return;
         }
         if ip.dst == HOME || ip.dst == XHOME {
-            let t = self.iha.tunnel(now, ip.dst, Node::raw(octets.clone())).or_else(|| self.xha.tunnel(now, ip.dst, Node::raw(octets)));
+            let t = self
+                .iha
+                .tunnel(now, ip.dst, Node::raw(octets.clone()))
+                .or_else(|| self.xha.tunnel(now, ip.dst, Node::raw(octets)));
             self.send(t);
             return;
         }
         // A co-located care-of address on the mobile node's link.
         if let Some(i) = self.at {
             if matches!(self.links.get(i).map(|l| l.serve), Some(Serve::Router(a)) if a == ip.dst) {
-                self.to_mn(i, octets);
+                self.deliver_to_mn(i, octets);
             }
         }
     }
@@ -435,10 +474,18 @@ impl World {
         let mut v: Vec<BuiltLink> = self
             .links
             .iter()
-            .map(|l| BuiltLink { name: l.name.into(), datalink: DataLink::ETHERNET, framing: "ethernet-ipv4".into() })
+            .map(|l| BuiltLink {
+                name: l.name.into(),
+                datalink: DataLink::ETHERNET,
+                framing: "ethernet-ipv4".into(),
+            })
             .collect();
         if self.core.is_some() {
-            v.push(BuiltLink { name: "core".into(), datalink: DataLink::ETHERNET, framing: "ethernet-ipv4".into() });
+            v.push(BuiltLink {
+                name: "core".into(),
+                datalink: DataLink::ETHERNET,
+                framing: "ethernet-ipv4".into(),
+            });
         }
         v
     }
@@ -471,8 +518,15 @@ impl World {
                         (gw, MN_MAC)
                     }
                 };
-                let octets = Node::ethernet(dst, src, EtherType::IPV4, Node::raw(f.octets.clone())).padded().emit().unwrap_or_default();
-                BuiltFrame { at_ms: f.at, link: f.link, octets }
+                let octets = Node::ethernet(dst, src, EtherType::IPV4, Node::raw(f.octets.clone()))
+                    .padded()
+                    .emit()
+                    .unwrap_or_default();
+                BuiltFrame {
+                    at_ms: f.at,
+                    link: f.link,
+                    octets,
+                }
             })
             .collect()
     }
@@ -498,7 +552,12 @@ fn mn_config(natt: bool) -> MnConfig {
         xha_spi: XHA_SPI,
         x_home: XHOME,
         keys: keys(),
-        vpn: VpnConfig { gateway: GW, tia: TIA, out: vpn_out(), inbound: vpn_in() },
+        vpn: VpnConfig {
+            gateway: GW,
+            tia: TIA,
+            out: vpn_out(),
+            inbound: vpn_in(),
+        },
         lifetime: 300,
         t_monitor_ms: T_MONITOR_MS,
         natt,
@@ -515,9 +574,7 @@ fn xha_config() -> HaConfig {
 }
 
 fn keys_json() -> serde_json::Value {
-    let esp = |spi: u32, enc: &[u8], auth: &[u8]| {
-        json!({"spi": format!("0x{spi:08x}"), "encryption": "3des-cbc", "enc_key_hex": hex::encode(enc), "auth": "hmac-sha1-96", "auth_key_hex": hex::encode(auth)})
-    };
+    let esp = |spi: u32, enc: &[u8], auth: &[u8]| json!({"spi": format!("0x{spi:08x}"), "encryption": "3des-cbc", "enc_key_hex": hex::encode(enc), "auth": "hmac-sha1-96", "auth_key_hex": hex::encode(auth)});
     json!({
         "mip_auth": [
             {"spi": IHA_SPI, "algorithm": "hmac-md5", "secret_hex": hex::encode(IHA_SECRET)},
@@ -571,11 +628,22 @@ impl Rfc5265 {
         w.run_until(end);
         let mut expected = Vec::new();
         for (knob, rule, severity, pick) in &self.faults {
-            let hits: Vec<u64> = w.frames.iter().enumerate().filter(|(_, f)| pick(f, &w.frames)).map(|(i, _)| i as u64 + 1).collect();
+            let hits: Vec<u64> = w
+                .frames
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| pick(f, &w.frames))
+                .map(|(i, _)| i as u64 + 1)
+                .collect();
             if hits.is_empty() {
                 return Err(format!("{}: fault {knob} injected but no frame carries it", self.name));
             }
-            expected.extend(hits.into_iter().map(|frame| Expected { rule: rule.to_string(), frame, severity: severity.to_string(), knob: knob.to_string() }));
+            expected.extend(hits.into_iter().map(|frame| Expected {
+                rule: rule.to_string(),
+                frame,
+                severity: severity.to_string(),
+                knob: knob.to_string(),
+            }));
         }
         expected.sort();
         Ok(Built {
@@ -594,11 +662,19 @@ impl Rfc5265 {
 // Frame predicates.
 
 fn reply_of(f: &WFrame) -> Option<&Message> {
-    f.info.mip.as_ref().map(|(m, _)| m).filter(|m| matches!(m.body, codec::mip::Body::Reply { .. }))
+    f.info
+        .mip
+        .as_ref()
+        .map(|(m, _)| m)
+        .filter(|m| matches!(m.body, codec::mip::Body::Reply { .. }))
 }
 
 fn request_of(f: &WFrame) -> Option<&Message> {
-    f.info.mip.as_ref().map(|(m, _)| m).filter(|m| matches!(m.body, codec::mip::Body::Request { .. }))
+    f.info
+        .mip
+        .as_ref()
+        .map(|(m, _)| m)
+        .filter(|m| matches!(m.body, codec::mip::Body::Request { .. }))
 }
 
 fn from_ha(m: &Message, ha: Ipv4Addr) -> bool {
@@ -623,7 +699,11 @@ fn mip3_pick(f: &WFrame, all: &[WFrame]) -> bool {
     if !plaintext_user(f) {
         return false;
     }
-    let last = all.iter().filter(|g| g.at <= f.at && !g.info.from_mn && !g.info.esp && reply_of(g).is_some_and(|m| from_ha(m, IHA) && mip::has_tnc(m))).map(|g| g.at).max();
+    let last = all
+        .iter()
+        .filter(|g| g.at <= f.at && !g.info.from_mn && !g.info.esp && reply_of(g).is_some_and(|m| from_ha(m, IHA) && mip::has_tnc(m)))
+        .map(|g| g.at)
+        .max();
     last.is_some_and(|t| f.at - t > T_MONITOR_MS)
 }
 
@@ -639,21 +719,35 @@ fn mip5_pick(f: &WFrame, all: &[WFrame]) -> bool {
     if !from_ha(m, IHA) || mip::has_tnc(m) {
         return false;
     }
-    all.iter().any(|g| g.at < f.at && reply_of(g).is_some_and(|m| from_ha(m, IHA) && mip::has_tnc(m)))
+    all.iter()
+        .any(|g| g.at < f.at && reply_of(g).is_some_and(|m| from_ha(m, IHA) && mip::has_tnc(m)))
 }
 
 fn mip6_pick(f: &WFrame, _: &[WFrame]) -> bool {
-    f.info.from_mn && f.info.esp && request_of(f).is_some_and(|m| matches!(m.body, codec::mip::Body::Request { flags, .. } if flags & codec::mip::flags::T == 0))
+    f.info.from_mn
+        && f.info.esp
+        && request_of(f).is_some_and(|m| matches!(m.body, codec::mip::Body::Request { flags, .. } if flags & codec::mip::flags::T == 0))
 }
 
 /// An accepted x-HA reply granting more than the request asked.
 fn lifetime_pick(f: &WFrame, all: &[WFrame]) -> bool {
     let Some(m) = reply_of(f) else { return false };
-    let codec::mip::Body::Reply { lifetime, ident, home_agent, code, .. } = m.body else { return false };
+    let codec::mip::Body::Reply {
+        lifetime,
+        ident,
+        home_agent,
+        code,
+        ..
+    } = m.body
+    else {
+        return false;
+    };
     if home_agent != XHA || code > 1 {
         return false;
     }
-    all.iter().filter_map(request_of).any(|r| matches!(r.body, codec::mip::Body::Request { ident: i, lifetime: l, .. } if i == ident && lifetime > l))
+    all.iter()
+        .filter_map(request_of)
+        .any(|r| matches!(r.body, codec::mip::Body::Request { ident: i, lifetime: l, .. } if i == ident && lifetime > l))
 }
 
 // Scripts. Times are ms after T0.
@@ -828,10 +922,22 @@ fn at(ms: u64) -> Time {
 }
 
 /// IPv4 `src` → `dst` / ESP (SPI `leid << 16 | index`) / GRE 0x88B5 / MV-DATA of `leid`.
+#[allow(clippy::too_many_arguments)]
 fn esp_mvtp(src: Ipv4Addr, dst: Ipv4Addr, spi_leid: u16, index: u16, seq: u32, leid: u16, c: usize, up: bool, text: &str) -> Vec<u8> {
-    let (a, b) = if up { (topo::inner_addr(c), topo::PEER_HOST) } else { (topo::PEER_HOST, topo::inner_addr(c)) };
+    let (a, b) = if up {
+        (topo::inner_addr(c), topo::PEER_HOST)
+    } else {
+        (topo::PEER_HOST, topo::inner_addr(c))
+    };
     let payload = topo::l2tp_user_data(1, 1 + c as u16, a, b, 40_000, 7, text.as_bytes()).unwrap_or_default();
-    let pdu = agents::wire::encode(&Msg::new(leid, Body::Data { encap: agents::msg::encap::L2TP_TRANSPORT, payload })).unwrap_or_default();
+    let pdu = agents::wire::encode(&Msg::new(
+        leid,
+        Body::Data {
+            encap: agents::msg::encap::L2TP_TRANSPORT,
+            payload,
+        },
+    ))
+    .unwrap_or_default();
     let mut sa = mvtp_sa(index);
     sa.spi = split_spi(spi_leid, index);
     sa.seq = seq - 1;
@@ -844,7 +950,15 @@ fn esp_mvtp(src: Ipv4Addr, dst: Ipv4Addr, spi_leid: u16, index: u16, seq: u32, l
 fn inject(net: &mut Net, t: Time, from: Agent, to: Agent, tx: Rx, latency: u64) {
     net.run_until(t);
     let Some(template) = net.trace.last().cloned() else { return };
-    net.trace.push(crate::sim::net::Sent { at: t, from, to: Some(to), lost: false, dup: false, tx: tx.clone(), ..template });
+    net.trace.push(crate::sim::net::Sent {
+        at: t,
+        from,
+        to: Some(to),
+        lost: false,
+        dup: false,
+        tx: tx.clone(),
+        ..template
+    });
     net.schedule(t + latency, to, Event::Received(tx));
 }
 
@@ -854,7 +968,17 @@ fn esp_up(net: &mut Net, t: u64, c: usize, f: usize, spi_leid_delta: u16, seq: u
     let leid = net.clients.get(c).map_or(0, |x| x.leid());
     let spi_leid = leid.wrapping_add(spi_leid_delta);
     let datagram = esp_mvtp(topo::fa_coa(f), topo::SERVER, spi_leid, SA_UP, seq, leid, c, true, text);
-    let tx = Rx { iface: Iface::Access, addr: Addr::Link { src: topo::client_mac(c), dst: topo::fa_mac(f) }, packet: Packet::Esp { spi: split_spi(spi_leid, SA_UP), datagram } };
+    let tx = Rx {
+        iface: Iface::Access,
+        addr: Addr::Link {
+            src: topo::client_mac(c),
+            dst: topo::fa_mac(f),
+        },
+        packet: Packet::Esp {
+            spi: split_spi(spi_leid, SA_UP),
+            datagram,
+        },
+    };
     inject(net, at(t), Agent::Client(c), Agent::Fa(f), tx, topo::ACCESS_LATENCY_MS);
 }
 
@@ -864,7 +988,17 @@ fn esp_down(net: &mut Net, t: u64, c: usize, f: usize, index: u16, seq: u32, tex
     net.run_until(at(t));
     let leid = net.clients.get(c).map_or(0, |x| x.leid());
     let datagram = esp_mvtp(topo::SERVER, topo::fa_coa(f), leid, index, seq, leid, c, false, text);
-    let tx = Rx { iface: Iface::Core, addr: Addr::Ip { src: topo::SERVER, dst: topo::fa_coa(f) }, packet: Packet::Esp { spi: split_spi(leid, index), datagram } };
+    let tx = Rx {
+        iface: Iface::Core,
+        addr: Addr::Ip {
+            src: topo::SERVER,
+            dst: topo::fa_coa(f),
+        },
+        packet: Packet::Esp {
+            spi: split_spi(leid, index),
+            datagram,
+        },
+    };
     inject(net, at(t), Agent::Server(0), Agent::Fa(f), tx, topo::CORE_LATENCY_MS);
 }
 
@@ -915,13 +1049,48 @@ fn ipsec_decrypting_fa(net: &mut Net) {
     esp_down(net, 2_000, 0, 0, SA_DOWN, 1, "mobile ipsec: forwarded unchanged");
     net.run_until(at(2_100));
     let leid = net.clients.first().map_or(0, |x| x.leid());
-    let datagram = esp_mvtp(topo::SERVER, topo::fa_coa(0), leid, SA_DOWN, 2, leid, 0, false, "mobile ipsec: decrypted by the FA");
+    let datagram = esp_mvtp(
+        topo::SERVER,
+        topo::fa_coa(0),
+        leid,
+        SA_DOWN,
+        2,
+        leid,
+        0,
+        false,
+        "mobile ipsec: decrypted by the FA",
+    );
     // The server's packet, on the core only (the faulty FA's handling is scripted below).
-    let core = Rx { iface: Iface::Core, addr: Addr::Ip { src: topo::SERVER, dst: topo::fa_coa(0) }, packet: Packet::Esp { spi: split_spi(leid, SA_DOWN), datagram: datagram.clone() } };
+    let core = Rx {
+        iface: Iface::Core,
+        addr: Addr::Ip {
+            src: topo::SERVER,
+            dst: topo::fa_coa(0),
+        },
+        packet: Packet::Esp {
+            spi: split_spi(leid, SA_DOWN),
+            datagram: datagram.clone(),
+        },
+    };
     trace_only(net, at(2_100), Agent::Server(0), Agent::Fa(0), core);
-    let plain = Ip::parse(&datagram).and_then(|ip| ip.esp().and_then(|e| mvtp_sa(SA_DOWN).open(e))).map(|(_, p)| p).unwrap_or_default();
-    let ip = Node::ipv4(topo::SERVER.octets(), topo::fa_coa(0).octets(), IpProto::GRE, Node::raw(plain)).emit_fixed().unwrap_or_default();
-    let access = Rx { iface: Iface::Access, addr: Addr::Link { src: topo::fa_mac(0), dst: topo::client_mac(0) }, packet: Packet::Esp { spi: split_spi(leid, SA_DOWN), datagram: ip } };
+    let plain = Ip::parse(&datagram)
+        .and_then(|ip| ip.esp().and_then(|e| mvtp_sa(SA_DOWN).open(e)))
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    let ip = Node::ipv4(topo::SERVER.octets(), topo::fa_coa(0).octets(), IpProto::GRE, Node::raw(plain))
+        .emit_fixed()
+        .unwrap_or_default();
+    let access = Rx {
+        iface: Iface::Access,
+        addr: Addr::Link {
+            src: topo::fa_mac(0),
+            dst: topo::client_mac(0),
+        },
+        packet: Packet::Esp {
+            spi: split_spi(leid, SA_DOWN),
+            datagram: ip,
+        },
+    };
     trace_only(net, at(2_111), Agent::Fa(0), Agent::Client(0), access);
     net.run_until(at(2_500));
 }
@@ -930,7 +1099,15 @@ fn ipsec_decrypting_fa(net: &mut Net) {
 fn trace_only(net: &mut Net, t: Time, from: Agent, to: Agent, tx: Rx) {
     net.run_until(t);
     let Some(template) = net.trace.last().cloned() else { return };
-    net.trace.push(crate::sim::net::Sent { at: t, from, to: Some(to), lost: false, dup: false, tx, ..template });
+    net.trace.push(crate::sim::net::Sent {
+        at: t,
+        from,
+        to: Some(to),
+        lost: false,
+        dup: false,
+        tx,
+        ..template
+    });
 }
 
 fn decrypted_pick(fr: &Frame) -> bool {
@@ -950,7 +1127,14 @@ fn sec2_pick(fr: &Frame) -> bool {
 }
 
 fn ipsec_scenarios() -> Vec<Scenario> {
-    let one = |fas, clients| Topology { fas, clients, seed: 2026, lifetime: 1_800, loss_per_mille: 0, dup_per_mille: 0 };
+    let one = |fas, clients| Topology {
+        fas,
+        clients,
+        seed: 2026,
+        lifetime: 1_800,
+        loss_per_mille: 0,
+        dup_per_mille: 0,
+    };
     vec![
         Scenario {
             name: "mvtp-mobile-ipsec",
