@@ -962,6 +962,7 @@ const SPECS: &[Spec] = &[
     Spec { name: "l2tp-fault-csn-compared-without-continue", description: "LNS compares the Call Serial Number of an ICRQ with C = 0 and refuses the restarted client", sections: "spec §7 L2TP-7", kind: Kind::Restart, gw_faults: &[], lns_faults: &[L::CompareCsnWithoutContinue] },
     Spec { name: "l2tp-fault-ns-skip", description: "gateway skips one Ns on its ICRQ", sections: "RFC 2661 §5.8", kind: Kind::Ppp, gw_faults: &[(0, G::SkipNs)], lns_faults: &[] },
     Spec { name: "l2tp-fault-wrong-session-id", description: "gateway sends a data message with its own Session ID instead of the one the LNS assigned", sections: "RFC 2661 §3.1", kind: Kind::Ppp, gw_faults: &[(0, G::OwnSessionId)], lns_faults: &[] },
+    Spec { name: "l2tp-fault-wrong-tunnel-id", description: "LNS acknowledges the gateway's SCCCN with a ZLB carrying its own Tunnel ID instead of the gateway's", sections: "RFC 2661 §3.1", kind: Kind::Ppp, gw_faults: &[], lns_faults: &[L::WrongTunnelId] },
 ];
 
 /// Every scenario of the family, generated.
