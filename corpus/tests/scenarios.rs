@@ -8,66 +8,11 @@
 //! injected. The expectations come from the injection, never from the engine, so the
 //! engine is graded by an answer it did not write.
 
-use dissector::capture::CaptureReader;
+mod support;
+
 use dissector::check::report::Expectations;
-use dissector::check::{CheckConfig, Checker, Report};
-use dissector::{Config, Dissection, Dissector, Keys};
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Entry {
-    name: String,
-    file: PathBuf,
-    keys: PathBuf,
-    expect: Option<PathBuf>,
-    faults: usize,
-    link_files: Vec<PathBuf>,
-}
-
-fn manifest() -> Vec<Entry> {
-    let text = std::fs::read_to_string(root().join("manifest.toml")).expect("corpus/manifest.toml");
-    let v: toml::Value = toml::from_str(&text).expect("manifest parses");
-    let caps = v
-        .get("capture")
-        .and_then(|c| c.as_array())
-        .expect("[[capture]] entries");
-    let p = |x: &toml::Value, k: &str| x.get(k).and_then(|s| s.as_str()).map(|s| root().join(s));
-    caps.iter()
-        .map(|c| Entry {
-            name: c.get("name").and_then(|s| s.as_str()).unwrap_or_default().to_string(),
-            file: p(c, "file").expect("file"),
-            keys: p(c, "keys").expect("keys"),
-            expect: p(c, "expect"),
-            faults: c.get("faults").and_then(|f| f.as_array()).map_or(0, Vec::len),
-            link_files: c
-                .get("link_files")
-                .and_then(|f| f.as_array())
-                .map(|a| a.iter().filter_map(|s| s.as_str()).map(|s| root().join(s)).collect())
-                .unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// Dissects and judges a capture as `mvtp check --keys` does.
-fn judge(file: &Path, keys: &Path) -> Report {
-    let keys = Keys::from_json(&std::fs::read_to_string(keys).expect("keys file")).expect("keys parse");
-    let mut dissector = Dissector::new(Config::default(), keys);
-    let mut reader = CaptureReader::new(std::fs::File::open(file).expect("capture")).expect("capture header");
-    let mut checker = Checker::new(CheckConfig::default());
-    let mut d = Dissection::default();
-    let mut n = 0u64;
-    while let Some(p) = reader.next_packet().expect("capture reads") {
-        n += 1;
-        let ts = p.ts.as_f64();
-        dissector.set_time(ts);
-        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
-        checker.packet(n, ts, &d, p.data);
-    }
-    checker.finish(true)
-}
+use support::{judge, manifest, root, Entry};
 
 #[test]
 fn manifest_is_what_the_generator_writes() {
