@@ -310,8 +310,8 @@ pub struct MipFa {
     pub natt: bool,
     /// Proxy registration: (home address, home agent, MN-HA SPI, key store, lifetime).
     pub proxy: Option<(Ipv4Addr, Ipv4Addr, u32, KeyStore, u16)>,
-    /// Requests relayed, by Identification: (home address, home agent).
-    pending: BTreeMap<u64, (Ipv4Addr, Ipv4Addr)>,
+    /// Requests relayed, by Identification: (home address, home agent, T bit).
+    pending: BTreeMap<u64, (Ipv4Addr, Ipv4Addr, bool)>,
     /// Visitors: home address → (home agent, reverse tunnelling, UDP tunnel source port).
     visitors: BTreeMap<Ipv4Addr, (Ipv4Addr, bool, Option<u16>)>,
     counter: u32,
@@ -357,7 +357,7 @@ impl MipFa {
             spi,
         };
         let m = request(&r, &keys);
-        self.pending.insert(r.ident, (home, ha));
+        self.pending.insert(r.ident, (home, ha, true));
         vec![FaOut::ToNet(udp_msg(self.addr, ha, MIP_PORT, MIP_PORT, &m))]
     }
 
@@ -371,6 +371,7 @@ impl MipFa {
                     home_addr,
                     home_agent,
                     ident,
+                    flags: reg_flags,
                     ..
                 } = m.body
                 else {
@@ -388,7 +389,7 @@ impl MipFa {
                         },
                     });
                 }
-                self.pending.insert(ident, (home_addr, home_agent));
+                self.pending.insert(ident, (home_addr, home_agent, reg_flags & flags::T != 0));
                 return vec![FaOut::ToNet(udp_msg(self.addr, home_agent, MIP_PORT, MIP_PORT, &m))];
             }
             return vec![];
@@ -410,9 +411,11 @@ impl MipFa {
             let Body::Reply { code, home_addr, ident, .. } = m.body else {
                 return vec![];
             };
-            let Some((home, ha)) = self.pending.remove(&ident) else { return vec![] };
+            let Some((home, ha, reverse)) = self.pending.remove(&ident) else {
+                return vec![];
+            };
             if code <= 1 {
-                let reverse = true;
+                // RFC 3024: reverse tunnelling only for a registration that asked for it (T).
                 let udp = has_udp_tunnel(&m).then_some(MIP_PORT);
                 self.visitors.insert(home, (ha, reverse, udp));
             }
@@ -513,6 +516,42 @@ mod tests {
         let ip = Ip::parse(&t.emit_fixed().unwrap()).unwrap();
         assert!(ip.mip().is_none(), "Tunnel Data is not a control message");
         assert_eq!(ip.decapsulate(), Some((inner.emit_fixed().unwrap(), Some(MIP_PORT))));
+    }
+
+    #[test]
+    fn rfc5944_3_7_fa_relays_and_reverse_tunnels_only_with_t_rfc3024() {
+        let fa_addr = Ipv4Addr::new(10, 1, 64, 1);
+        let home = Ipv4Addr::new(10, 1, 5, 23);
+        let ha = Ipv4Addr::new(10, 1, 0, 1);
+        let user = user_udp(home, Ipv4Addr::new(10, 1, 80, 80), 5000, 7, b"x").emit_fixed().unwrap();
+        for t in [true, false] {
+            let mut fa = MipFa::new(fa_addr, false);
+            let r = RegRequest {
+                flags: if t { flags::T } else { 0 },
+                coa: fa_addr,
+                ..req(false)
+            };
+            let out = fa.from_mn(&udp_msg(home, fa_addr, MIP_PORT, MIP_PORT, &request(&r, &keys())).emit_fixed().unwrap());
+            let FaOut::ToNet(relayed) = &out[0] else { panic!("relayed to the HA") };
+            let relayed = Ip::parse(&relayed.emit_fixed().unwrap()).unwrap();
+            assert_eq!((relayed.src, relayed.dst), (fa_addr, ha));
+            let rep = reply(0, 300, home, ha, r.ident, false, true, 0x100, &keys());
+            let back = fa.from_net(&udp_msg(ha, fa_addr, MIP_PORT, MIP_PORT, &rep).emit_fixed().unwrap());
+            let FaOut::ToMn(to_mn) = &back[0] else {
+                panic!("relayed to the mobile node")
+            };
+            assert!(
+                has_tnc(&Ip::parse(&to_mn.emit_fixed().unwrap()).unwrap().mip().unwrap().1),
+                "TNC relayed unchanged"
+            );
+            assert!(fa.serves(home));
+            let FaOut::ToNet(up) = &fa.from_mn(&user)[0] else { panic!() };
+            let up = Ip::parse(&up.emit_fixed().unwrap()).unwrap();
+            assert_eq!(up.proto == IpProto::IPIP, t, "reverse tunnel to the HA only with T");
+            // Downstream: the HA's tunnel to the care-of address is decapsulated for the visitor.
+            let down = fa.from_net(&ipip(ha, fa_addr, Node::raw(user.clone())).emit_fixed().unwrap());
+            assert_eq!(down, vec![FaOut::ToMn(Node::raw(user.clone()))]);
+        }
     }
 
     #[test]
