@@ -80,6 +80,9 @@ enum Kind {
     Restart,
     /// Mobile Multi-link PPP: LAN link through gateway 1, WAN link straight to the LNS.
     Mmp,
+    /// Mobile PPP through gateway 1, then two quick roams (FA 2, FA 3); gateway 2's ICRQ
+    /// is held up on its way and reaches the LNS after gateway 3's newer one.
+    Race,
 }
 
 /// One scenario of the family.
@@ -179,6 +182,8 @@ struct World {
     ppp_started: bool,
     lac: Lac,
     wan: Option<(Lac, Ppp)>,
+    /// Gateway whose first ICRQ is held up on the core (ms).
+    hold_icrq: Option<(usize, u64)>,
     mp_seq: u32,
     gws: Vec<Gateway>,
     server: Server,
@@ -222,7 +227,7 @@ fn client_ppp(kind: Kind) -> Ppp {
 
 impl World {
     fn new(spec: &Spec) -> Self {
-        let n_fa = 2;
+        let n_fa = if spec.kind == Kind::Race { 3 } else { 2 };
         let mut gws = Vec::new();
         for i in 0..n_fa {
             let mut fa = FaConfig::new(fa_mac(i), fa_coa(i));
@@ -261,6 +266,7 @@ impl World {
             ppp_started: false,
             lac: Lac::new(CLIENT_TUNNEL, "client.example"),
             wan: None,
+            hold_icrq: (spec.kind == Kind::Race).then_some((1, 300)),
             mp_seq: 0,
             gws,
             server: Server::new(scfg),
@@ -600,6 +606,13 @@ impl World {
             )
         };
         let n = self.record(link, Ok(eth));
+        let mut latency = latency;
+        if let Some((g, extra)) = self.hold_icrq {
+            if src == fa_coa(g) && l2::message_type(msg) == Some(codec::l2tp::MessageType::ICRQ) {
+                self.hold_icrq = None;
+                latency += extra;
+            }
+        }
         let to = if dst == LNS_ADDR {
             Some(N::Lns)
         } else if dst == WAN_ADDR {
@@ -862,6 +875,12 @@ fn script(kind: Kind) -> (Vec<(u64, N, In)>, u64) {
             ));
             14_500
         }
+        Kind::Race => {
+            s.push((2000, N::Client, In::Roam(1)));
+            s.push((2005, N::Client, In::Roam(2)));
+            s.push((3000, N::Client, In::User("hello through FA 3")));
+            5000
+        }
         Kind::Mmp => {
             s.push((2000, N::Client, In::WanUp));
             s.push((3000, N::Client, In::Mvtp(Event::Disconnect)));
@@ -951,6 +970,7 @@ const SPECS: &[Spec] = &[
     Spec { name: "l2tp-mobile-l2tp", description: "Mobile L2TP (Encap 2): the client's own L2TP control connection, call and PPP inside MV-DATA to the MVTP server with the LNS behind it; the roam to FA 2 (Roam Notify) is transparent to L2TP: no new tunnel or session", sections: "spec §2.3 FMT-14, §5, §7; RFC 2661", kind: Kind::L2tp, gw_faults: &[], lns_faults: &[] },
     Spec { name: "l2tp-restart", description: "Mobile PPP through FA 1, then the client restarts through FA 2 with R = 1 and an older Connect ID: C = 0, the LNS does not compare the Call Serial Number, PPP starts anew, the old session is cleared", sections: "spec §7 L2TP-2, L2TP-7; §5.2 PROC-6", kind: Kind::Restart, gw_faults: &[], lns_faults: &[] },
     Spec { name: "l2tp-mmp-lan-wan", description: "Mobile Multi-link PPP: a LAN link through FA 1's gateway (MVTP/L2TP) and a WAN link (L2TP from the client's WAN address) bundled by Endpoint Discriminator = Global Endpoint ID (LCP option 19, class 3); the LAN link goes away and the bundle carries on over the WAN link", sections: "spec §7; RFC 1990 §5.1.3; RFC 2661", kind: Kind::Mmp, gw_faults: &[], lns_faults: &[] },
+    Spec { name: "l2tp-handoff-race", description: "Mobile PPP through FA 1, then two quick roams to FA 2 and FA 3: gateway 2's ICRQ is held up and reaches the LNS after gateway 3's newer one; the LNS refuses it (Call Serial Number not newer, CDN Result Code 3) and gateway 2 sends MV-DN code 3", sections: "spec §7 L2TP-5, L2TP-6; RFC 1982", kind: Kind::Race, gw_faults: &[], lns_faults: &[] },
     Spec { name: "l2tp-fault-csn-not-connect-id", description: "gateway sends ICRQ with Call Serial Number = Connect ID − 1", sections: "spec §7 L2TP-1", kind: Kind::Ppp, gw_faults: &[(0, G::CsnNotConnectId)], lns_faults: &[] },
     Spec { name: "l2tp-fault-handoff-avps-mandatory", description: "gateway sends the hand-off AVPs (vendor 32473) with M = 1", sections: "spec §7 L2TP-1", kind: Kind::Ppp, gw_faults: &[(0, G::HandoffAvpsMandatory)], lns_faults: &[] },
     Spec { name: "l2tp-fault-no-handoff-avps", description: "gateway sends ICRQ without the hand-off AVPs", sections: "spec §7 L2TP-1", kind: Kind::Ppp, gw_faults: &[(0, G::NoHandoffAvps)], lns_faults: &[] },
@@ -959,6 +979,7 @@ const SPECS: &[Spec] = &[
     Spec { name: "l2tp-fault-ppp-altered", description: "gateway decrements the TTL of a datagram in a PPP frame it relays toward the LNS", sections: "spec §7 L2TP-4", kind: Kind::Ppp, gw_faults: &[(0, G::AlterPppFrame)], lns_faults: &[] },
     Spec { name: "l2tp-fault-cdn-without-dn", description: "gateway 1 sends no MV-DN code 3 when the LNS clears its session after the hand-off", sections: "spec §7 L2TP-5", kind: Kind::Ppp, gw_faults: &[(0, G::NoDnOnCdn)], lns_faults: &[] },
     Spec { name: "l2tp-fault-old-session-kept", description: "LNS accepts the hand-off but does not clear the old session", sections: "spec §7 L2TP-6", kind: Kind::Ppp, gw_faults: &[], lns_faults: &[L::NoClearOnHandoff] },
+    Spec { name: "l2tp-fault-older-csn-accepted", description: "LNS accepts the held-up hand-off whose Call Serial Number is older than the session's", sections: "spec §7 L2TP-6", kind: Kind::Race, gw_faults: &[], lns_faults: &[L::AcceptOlderCsn] },
     Spec { name: "l2tp-fault-csn-compared-without-continue", description: "LNS compares the Call Serial Number of an ICRQ with C = 0 and refuses the restarted client", sections: "spec §7 L2TP-7", kind: Kind::Restart, gw_faults: &[], lns_faults: &[L::CompareCsnWithoutContinue] },
     Spec { name: "l2tp-fault-ns-skip", description: "gateway skips one Ns on its ICRQ", sections: "RFC 2661 §5.8", kind: Kind::Ppp, gw_faults: &[(0, G::SkipNs)], lns_faults: &[] },
     Spec { name: "l2tp-fault-wrong-session-id", description: "gateway sends a data message with its own Session ID instead of the one the LNS assigned", sections: "RFC 2661 §3.1", kind: Kind::Ppp, gw_faults: &[(0, G::OwnSessionId)], lns_faults: &[] },

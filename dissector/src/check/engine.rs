@@ -661,6 +661,17 @@ impl Checker {
     /// PROC-6 / PROC-7: what the server should have answered, given its mobility record.
     fn server_validity(&mut self, number: u64, ts: f64, req: &PendingRrq, p: &Pdu) {
         let (Some(gid), Some(cid)) = (req.pdu.gid.clone(), p.cid) else { return };
+        // Gateway mode (Encap Type 1) has no MVTP server (§7, AUTH-4): no server record to
+        // judge (PROC-6/7, AUTH-6); the LNS decides by Call Serial Number (L2TP-6). The
+        // accepted registration still binds the client to its gateway.
+        if req.pdu.encap == Some(mv::ENCAP_PPP) {
+            if p.code == 0 {
+                let answer = (p.code, p.lifetime, p.reset, p.roam, p.leid);
+                self.records.insert(gid.clone(), Record { cid, ts, frame: number, answer });
+                self.proc_accepted(number, ts, &gid, req.frame, &req.pdu, p);
+            }
+            return;
+        }
         let eps = p.endpoints();
         // AUTH-6 comes before the Connect ID check (131 → 133 → 137).
         if let Some(ident) = req.pdu.ident.map(u64::from_be_bytes) {

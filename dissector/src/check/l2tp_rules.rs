@@ -30,6 +30,8 @@ const DN_L2TP_CDN: u64 = 3;
 const GATEWAY_WINDOW_S: f64 = 10.0;
 /// Seconds within which a CDN or MV-DN must follow the event that calls for it.
 const CLEAR_WINDOW_S: f64 = 2.0;
+/// Gateway-mode MV-RRQs remembered per GID.
+const RRQ_HISTORY: usize = 8;
 /// PPP frames remembered per direction and connection for L2TP-4 (bounded state).
 const RELAY_QUEUE: usize = 64;
 
@@ -47,6 +49,8 @@ struct GatewayRrq {
 #[derive(Debug, Clone)]
 struct GwCall {
     gid: String,
+    /// Connect ID of the MV-RRQ that caused it.
+    cid: u64,
     icrq_frame: u64,
     icrp_seen: bool,
     lns: String,
@@ -96,7 +100,8 @@ struct Assigned {
 /// State of the L2TP rules.
 #[derive(Debug, Default)]
 pub(crate) struct L2tpState {
-    rrq: HashMap<String, GatewayRrq>,
+    /// Recent gateway-mode MV-RRQs per GID (a client that roams fast has several in flight).
+    rrq: HashMap<String, Vec<GatewayRrq>>,
     calls: HashMap<(String, u64), GwCall>,
     /// The latest call of each Global Endpoint ID.
     call_of: HashMap<String, (String, u64)>,
@@ -233,17 +238,18 @@ impl Checker {
     /// An MV-RRQ in gateway mode (Encap Type 1) on the access link.
     pub(crate) fn gateway_rrq(&mut self, number: u64, ts: f64, p: &Pdu) {
         if let (Some(gid), Some(cid)) = (p.gid.clone(), p.cid) {
-            self.l2tp.rrq.insert(
-                gid,
-                GatewayRrq {
-                    frame: number,
-                    cid,
-                    reset: p.reset,
-                    ts,
-                    client: p.mac_src,
-                    fa: p.mac_dst,
-                },
-            );
+            let h = self.l2tp.rrq.entry(gid).or_default();
+            if h.len() >= RRQ_HISTORY {
+                h.remove(0);
+            }
+            h.push(GatewayRrq {
+                frame: number,
+                cid,
+                reset: p.reset,
+                ts,
+                client: p.mac_src,
+                fa: p.mac_dst,
+            });
         }
     }
 
@@ -256,12 +262,21 @@ impl Checker {
                 .retain(|(c, _), g| !(*c == client && g == gid));
             self.l2tp.gw_conn.insert((client, p.leid), gid.clone());
         }
-        let call = self
+        // The call this registration caused (a client that roams fast has several).
+        let own = self
             .l2tp
-            .call_of
-            .get(gid)
-            .and_then(|k| self.l2tp.calls.get(k))
+            .calls
+            .values()
+            .filter(|c| &c.gid == gid && Some(c.cid) == req.cid)
+            .max_by_key(|c| c.icrq_frame)
             .cloned();
+        let call = own.or_else(|| {
+            self.l2tp
+                .call_of
+                .get(gid)
+                .and_then(|k| self.l2tp.calls.get(k))
+                .cloned()
+        });
         match call {
             Some(c) if c.icrp_seen => {}
             Some(c) => {
@@ -436,14 +451,21 @@ impl Checker {
         let eps = vec![lac.clone(), lns.clone()];
         let lac_session = l.uint("l2tp.avp.assigned_session_id");
         // The gateway side: which MV-RRQ caused this ICRQ?
+        // The MV-RRQ whose Connect ID the ICRQ carries, else the latest of that client.
+        let recent = |r: &&GatewayRrq| ts - r.ts <= GATEWAY_WINDOW_S;
         let cause = match &gid {
-            Some(g) => self.l2tp.rrq.get(g).cloned().map(|r| (g.clone(), r)),
+            Some(g) => self.l2tp.rrq.get(g).and_then(|h| {
+                let by_csn = h.iter().rev().filter(recent).find(|r| Some(r.cid) == csn);
+                by_csn.or_else(|| h.last()).cloned().map(|r| (g.clone(), r))
+            }),
             None => csn.and_then(|c| {
-                self.l2tp
-                    .rrq
-                    .iter()
-                    .find(|(_, r)| r.cid == c)
-                    .map(|(g, r)| (g.clone(), r.clone()))
+                self.l2tp.rrq.iter().find_map(|(g, h)| {
+                    h.iter()
+                        .rev()
+                        .filter(recent)
+                        .find(|r| r.cid == c)
+                        .map(|r| (g.clone(), r.clone()))
+                })
             }),
         };
         if let Some((g, r)) = cause.filter(|(_, r)| ts - r.ts <= GATEWAY_WINDOW_S) {
@@ -476,6 +498,7 @@ impl Checker {
                     key.clone(),
                     GwCall {
                         gid: g.clone(),
+                        cid: r.cid,
                         icrq_frame: number,
                         icrp_seen: false,
                         lns: lns.clone(),
