@@ -339,6 +339,30 @@ impl MipFa {
         }
     }
 
+    /// An Agent Advertisement (RFC 5944 §2.1): ICMP Router Advertisement to 224.0.0.1 with
+    /// TTL 1, the agent's address as router address, and a Mobility Agent Advertisement
+    /// extension (type 16) offering its care-of address with R (registration required),
+    /// F (foreign agent) and T (reverse tunnelling, RFC 3024).
+    pub fn advertisement(&self, seq: u16) -> Node {
+        const LIFETIME: u16 = 1800;
+        let mut b = vec![9, 0, 0, 0, 1, 2];
+        b.extend_from_slice(&LIFETIME.to_be_bytes());
+        b.extend_from_slice(&self.addr.octets());
+        b.extend_from_slice(&0u32.to_be_bytes());
+        b.extend_from_slice(&[16, 10]);
+        b.extend_from_slice(&seq.to_be_bytes());
+        b.extend_from_slice(&LIFETIME.to_be_bytes());
+        // R (0x8000), F (0x1000), T (0x0100) of the 16-bit flags field.
+        b.extend_from_slice(&[0x80 | 0x10 | 0x01, 0]);
+        b.extend_from_slice(&self.addr.octets());
+        codec::icmp::fix_checksum(&mut b);
+        let mut n = Node::ipv4(self.addr.octets(), [224, 0, 0, 1], IpProto::ICMP, Node::raw(b));
+        if let Node::Ipv4 { hdr, .. } = &mut n {
+            hdr.ttl = 1;
+        }
+        n
+    }
+
     /// Proxy mode: the registration the agent sends for the mobile node when it attaches.
     pub fn attach(&mut self, now: Time) -> Vec<FaOut> {
         let Some((home, ha, spi, keys, lifetime)) = self.proxy.clone() else {
@@ -552,6 +576,19 @@ mod tests {
             let down = fa.from_net(&ipip(ha, fa_addr, Node::raw(user.clone())).emit_fixed().unwrap());
             assert_eq!(down, vec![FaOut::ToMn(Node::raw(user.clone()))]);
         }
+    }
+
+    #[test]
+    fn rfc5944_2_1_agent_advertisement_with_mobility_extension() {
+        let fa = MipFa::new(Ipv4Addr::new(10, 1, 64, 1), false);
+        let ip = Ip::parse(&fa.advertisement(7).emit_fixed().unwrap()).unwrap();
+        assert_eq!((ip.dst, ip.proto), (Ipv4Addr::new(224, 0, 0, 1), IpProto::ICMP));
+        let v = codec::icmp::IcmpView::new(&ip.payload).unwrap();
+        assert_eq!(v.icmp_type().0, 9);
+        assert!(v.checksum_ok());
+        // Extension 16 after the one address entry: sequence 7, flags R F T.
+        assert_eq!(&ip.payload[16..22], &[16, 10, 0, 7, 0x07, 0x08]);
+        assert_eq!(u16::from_be_bytes([ip.payload[22], ip.payload[23]]), 0x8000 | 0x1000 | 0x0100);
     }
 
     #[test]

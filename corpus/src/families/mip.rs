@@ -151,6 +151,8 @@ struct Info {
     esp: bool,
     /// The innermost packet is user data (UDP, not Mobile IP control).
     user: bool,
+    /// Sent to the all-systems multicast group (an agent advertisement).
+    multicast: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +196,8 @@ struct World {
     seq: u64,
     timers: BTreeMap<MnTimer, u64>,
     frames: Vec<WFrame>,
+    /// Sequence number of the FAs' advertisements.
+    adv_seq: u16,
 }
 
 impl World {
@@ -230,6 +234,7 @@ impl World {
             seq: 0,
             timers: BTreeMap::new(),
             frames: Vec::new(),
+            adv_seq: 0,
         }
     }
 
@@ -248,13 +253,24 @@ impl World {
             Serve::Fa(a) => Attachment::Fa(a),
             Serve::Proxy(a) => Attachment::Proxy(a),
         };
+        if let (Serve::Fa(_), Some(fa)) = (l.serve, self.fas.get(&i)) {
+            // RFC 5944 §2: the FA advertises; the mobile node learns its care-of address.
+            self.adv_seq = self.adv_seq.wrapping_add(1);
+            if let Ok(octets) = fa.advertisement(self.adv_seq).emit_fixed() {
+                let mut info = self.info(&octets, false);
+                info.multicast = true;
+                self.frames.push(WFrame { at: self.now, link: i, octets, info });
+            }
+        }
         if let Some(fa) = self.fas.get_mut(&i) {
             let now = self.now;
             for o in fa.attach(now) {
                 self.fa_out(i, o);
             }
         }
-        self.push(self.now, Item::Mn(MnEvent::Attach(a)));
+        // Behind an FA the mobile node registers once it heard the advertisement.
+        let heard = if matches!(a, Attachment::Fa(_)) { 2 } else { 0 };
+        self.push(self.now + heard, Item::Mn(MnEvent::Attach(a)));
     }
 
     fn user(&mut self, t: u64, dst: Ipv4Addr, text: &str) {
@@ -514,6 +530,8 @@ impl World {
                     let gw = self.links.get(f.link).map_or([0; 6], |l| l.mac);
                     if f.info.from_mn {
                         (MN_MAC, gw)
+                    } else if f.info.multicast {
+                        (gw, [0x01, 0x00, 0x5e, 0x00, 0x00, 0x01])
                     } else {
                         (gw, MN_MAC)
                     }
