@@ -222,3 +222,37 @@ fn l2tp_6_faults_accept_older_and_keep_old_session() {
     assert!(cdns(&sent).is_empty());
     assert_eq!(l.sessions().len(), 2);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// L2TP-6 / L2TP-7 over random call schedules from three LACs: a hand-off (C = 1)
+        /// is accepted exactly when its Call Serial Number is newer than the session's; a
+        /// call with C = 0 is always accepted; the endpoint never has two sessions.
+        #[test]
+        fn l2tp_6_never_accepts_an_older_call_serial_number(calls in proptest::collection::vec((0usize..3, -4i64..6, any::<bool>()), 1..12)) {
+            let mut l = lns(&[]);
+            let mut lacs: Vec<Lac> = (0..3).map(|i| Lac::new(10 * (i as u16 + 1), "gw")).collect();
+            let addrs = [GW1, GW2, Ipv4Addr::new(198, 51, 100, 60)];
+            let mut csn: u32 = 0xFFFF_FFF0; // close to the wrap
+            for (k, (i, delta, cont)) in calls.into_iter().enumerate() {
+                let before = l.session_of(&gid()).map(|(_, s)| s.csn);
+                let this = csn.wrapping_add(delta as u32);
+                if delta > 0 {
+                    csn = this;
+                }
+                let session = 0x100 * (i as u16 + 1) + k as u16;
+                let (_, events) = call(&mut l, &mut lacs[i], addrs[i], session, this, cont);
+                let accepted = events.iter().any(|e| matches!(e, LacEvent::Connected { session: s, .. } if *s == session));
+                let expect = match before {
+                    Some(Some(old)) if cont => codec::serial::newer(this, old),
+                    _ => true,
+                };
+                prop_assert_eq!(accepted, expect, "call {} csn {} cont {} before {:?}", k, this, cont, before);
+                prop_assert!(l.sessions().values().filter(|s| s.gid.as_ref() == Some(&gid())).count() <= 1);
+            }
+        }
+    }
+}
