@@ -878,6 +878,7 @@ impl Checker {
         self.clients.retain(|_, c| now - c.ts < keep);
         self.conns.retain(|_, c| now - c.ts < keep);
         self.fas_sources.retain(|_, t| now - *t < keep);
+        self.rfc5265.sweep(now, keep);
     }
 
     fn procs_now(&self) -> f64 {

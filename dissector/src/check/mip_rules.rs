@@ -38,6 +38,7 @@ struct Request {
     ha: Option<[u8; 4]>,
     src: Option<[u8; 4]>,
     home: Option<[u8; 4]>,
+    ts: f64,
 }
 
 /// Home agents seen for one mobile node [MIP-4].
@@ -91,6 +92,13 @@ fn outer_mac(l: &LayerRef<'_>, name: &str) -> Option<[u8; 6]> {
     }
 }
 
+impl MipState {
+    /// Forgets requests older than `keep` seconds (bounded state on long captures).
+    pub(crate) fn sweep(&mut self, now: f64, keep: f64) {
+        self.requests.retain(|_, r| now - r.ts < keep);
+    }
+}
+
 impl Checker {
     pub(crate) fn rfc5265_packet(&mut self, number: u64, ts: f64, d: &Dissection, frame: &[u8]) {
         for l in layers(d, frame, "mip") {
@@ -111,7 +119,7 @@ impl Checker {
             let ha = l.ipv4("mip.haaddr");
             let src = l.outer("ip").and_then(|ip| ip.ipv4("ip.src"));
             let home = l.ipv4("mip.homeaddr");
-            self.rfc5265.requests.insert((low, mac), Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src, home });
+            self.rfc5265.requests.insert((low, mac), Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src, home, ts });
         } else if ty == mip::RRP {
             // The request of the interface that receives the reply, else the latest one.
             let to = outer_mac(&l, "eth.dst");
@@ -333,6 +341,14 @@ mod tests {
         };
         let pkts = vec![(0.0, reg_to(fa, 1, false)), (0.0, reg_to(fa, 2, false)), (0.1, relayed(IHA, 1, true)), (0.1, relayed(xha, 2, false)), (1.0, user_data(true))];
         assert_eq!(run(Default::default(), pkts), vec![]);
+    }
+
+    #[test]
+    fn issue_9_bounded_state_requests_expire_after_idle_expiry() {
+        let cfg = CheckConfig { idle_expiry: 10.0, ..Default::default() };
+        // The reply 100 s later no longer finds its request (swept at 70 s): no RFC5944-3.4.
+        let pkts = vec![(0.0, reg(1, 300)), (70.0, user_data(true)), (100.0, reply(1, 0, 600, true))];
+        assert_eq!(run(cfg, pkts), vec![("MIP-2", 2)]);
     }
 
     #[test]
