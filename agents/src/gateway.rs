@@ -46,6 +46,8 @@ pub enum GatewayFault {
     AlterPppFrame,
     /// No MV-DN code 3 when the LNS clears a session with CDN [L2TP-5].
     NoDnOnCdn,
+    /// No CDN when the client disconnects with MV-DN [L2TP-5].
+    NoCdnOnDn,
     /// Skips one Ns on its ICRQ [RFC 2661 §5.8].
     SkipNs,
     /// Sends the first IPv4 data message with its own Session ID instead of the LNS's
@@ -295,6 +297,10 @@ impl Gateway {
                     return; // PROC-14
                 }
                 self.calls.remove(&msg.leid);
+                if self.cfg.faults.has(GatewayFault::NoCdnOnDn) {
+                    out.push(GwOut::InjectedOnInput("gateway:NoCdnOnDn"));
+                    return;
+                }
                 // L2TP-5: the client's MV-DN → CDN.
                 if let Some(lac) = self.lacs.get_mut(&c.lns) {
                     let m = lac.hang_up(

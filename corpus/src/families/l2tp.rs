@@ -104,7 +104,7 @@ fn rule_of(knob: &str) -> &'static str {
         "gateway:ContinueEqualsReset" => "L2TP-2",
         "gateway:RrpBeforeIcrp" => "L2TP-3",
         "gateway:AlterPppFrame" => "L2TP-4",
-        "gateway:NoDnOnCdn" => "L2TP-5",
+        "gateway:NoDnOnCdn" | "gateway:NoCdnOnDn" => "L2TP-5",
         "lns:AcceptOlderCsn" | "lns:NoClearOnHandoff" => "L2TP-6",
         "lns:CompareCsnWithoutContinue" => "L2TP-7",
         "gateway:SkipNs" => "RFC2661-5.8",
@@ -122,6 +122,7 @@ fn knob_of_gw(f: GatewayFault) -> &'static str {
         GatewayFault::RrpBeforeIcrp => "gateway:RrpBeforeIcrp",
         GatewayFault::AlterPppFrame => "gateway:AlterPppFrame",
         GatewayFault::NoDnOnCdn => "gateway:NoDnOnCdn",
+        GatewayFault::NoCdnOnDn => "gateway:NoCdnOnDn",
         GatewayFault::SkipNs => "gateway:SkipNs",
         GatewayFault::OwnSessionId => "gateway:OwnSessionId",
     }
@@ -854,7 +855,7 @@ fn script(kind: Kind) -> (Vec<(u64, N, In)>, u64) {
                 In::User("hello after the hand-off, through FA 2"),
             ));
             s.push((3600, N::Client, In::Mvtp(Event::Disconnect)));
-            5000
+            6000
         }
         Kind::L2tp => {
             s.push((2000, N::Client, In::Roam(1)));
@@ -978,6 +979,7 @@ const SPECS: &[Spec] = &[
     Spec { name: "l2tp-fault-rrp-before-icrp", description: "gateway answers MV-RRP before the LNS answered the call (ICRP)", sections: "spec §7 L2TP-3", kind: Kind::Ppp, gw_faults: &[(0, G::RrpBeforeIcrp)], lns_faults: &[] },
     Spec { name: "l2tp-fault-ppp-altered", description: "gateway decrements the TTL of a datagram in a PPP frame it relays toward the LNS", sections: "spec §7 L2TP-4", kind: Kind::Ppp, gw_faults: &[(0, G::AlterPppFrame)], lns_faults: &[] },
     Spec { name: "l2tp-fault-cdn-without-dn", description: "gateway 1 sends no MV-DN code 3 when the LNS clears its session after the hand-off", sections: "spec §7 L2TP-5", kind: Kind::Ppp, gw_faults: &[(0, G::NoDnOnCdn)], lns_faults: &[] },
+    Spec { name: "l2tp-fault-dn-without-cdn", description: "gateway 2 sends no CDN when the client disconnects (MV-DN); the LNS keeps the session", sections: "spec §7 L2TP-5", kind: Kind::Ppp, gw_faults: &[(1, G::NoCdnOnDn)], lns_faults: &[] },
     Spec { name: "l2tp-fault-old-session-kept", description: "LNS accepts the hand-off but does not clear the old session", sections: "spec §7 L2TP-6", kind: Kind::Ppp, gw_faults: &[], lns_faults: &[L::NoClearOnHandoff] },
     Spec { name: "l2tp-fault-older-csn-accepted", description: "LNS accepts the held-up hand-off whose Call Serial Number is older than the session's", sections: "spec §7 L2TP-6", kind: Kind::Race, gw_faults: &[], lns_faults: &[L::AcceptOlderCsn] },
     Spec { name: "l2tp-fault-csn-compared-without-continue", description: "LNS compares the Call Serial Number of an ICRQ with C = 0 and refuses the restarted client", sections: "spec §7 L2TP-7", kind: Kind::Restart, gw_faults: &[], lns_faults: &[L::CompareCsnWithoutContinue] },
