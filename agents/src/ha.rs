@@ -26,6 +26,8 @@ pub enum HaFault {
     /// An i-HA that also serves as external home agent: it answers requests from outside
     /// its trusted subnets, without TNC [MIP-4 when the mobile node uses it for both].
     AlsoExternal,
+    /// An external home agent that puts TNC in its replies [MIP-1].
+    TncFromExternal,
 }
 
 /// Home agent configuration.
@@ -181,7 +183,7 @@ impl HomeAgent {
             );
         }
         self.replies += 1;
-        let mut tnc = self.cfg.internal && trusted;
+        let mut tnc = (self.cfg.internal && trusted) || self.cfg.faults.has(HaFault::TncFromExternal);
         if self.cfg.faults.has(HaFault::NoTncAfterFirst) && self.replies > 1 {
             tnc = false;
         }
@@ -302,6 +304,49 @@ mod tests {
         let back = mip::ipip(coa, IHA, user.clone()).emit_fixed().unwrap();
         assert_eq!(ha.handle(T, &back).1, Some(user.emit_fixed().unwrap()));
         assert!(ha.tunnel(T + 301_000, HOME, user).is_none(), "binding expired");
+    }
+
+    #[test]
+    fn fault_tnc_from_external_mip_1() {
+        let xha = Ipv4Addr::new(203, 0, 113, 20);
+        let mut cfg = HaConfig::external(xha, keys());
+        cfg.faults.enable(HaFault::TncFromExternal);
+        let mut ha = HomeAgent::new(cfg);
+        let (out, _) = ha.handle(T, &rrq(Ipv4Addr::new(198, 51, 100, 77), xha, 300, &keys()));
+        assert!(mip::has_tnc(&reply_of(&out[0])));
+    }
+
+    #[test]
+    fn rfc3519_binding_behind_a_nat_tunnels_to_the_public_address_and_port() {
+        let xha = Ipv4Addr::new(203, 0, 113, 20);
+        let mut ha = HomeAgent::new(HaConfig::external(xha, keys()));
+        let r = RegRequest {
+            flags: flags::D | flags::T,
+            lifetime: 300,
+            home: HOME,
+            ha: xha,
+            coa: Ipv4Addr::new(192, 168, 1, 77),
+            ident: mip::ident(T, 3),
+            udp_tunnel: true,
+            tnc: false,
+            spi: 0x100,
+        };
+        // The NAT rewrote the source to 198.51.100.1:61001.
+        let nat = Ipv4Addr::new(198, 51, 100, 1);
+        let octets = mip::udp_msg(nat, xha, 61_001, MIP_PORT, &mip::request(&r, &keys())).emit_fixed().unwrap();
+        let (out, _) = ha.handle(T, &octets);
+        let rep = Ip::parse(&out[0].emit_fixed().unwrap()).unwrap();
+        assert_eq!((rep.dst, rep.udp().map(|u| u.1)), (nat, Some(61_001)));
+        assert!(mip::has_udp_tunnel(&rep.mip().unwrap().1), "UDP Tunnel Reply code 0");
+        let t = Ip::parse(
+            &ha.tunnel(T, HOME, mip::user_udp(Ipv4Addr::new(10, 1, 80, 80), HOME, 7, 5000, b"x"))
+                .unwrap()
+                .emit_fixed()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!((t.dst, t.udp().map(|u| (u.0, u.1))), (nat, Some((MIP_PORT, 61_001))));
+        assert!(t.decapsulate().is_some());
     }
 
     #[test]

@@ -259,7 +259,12 @@ impl World {
             if let Ok(octets) = fa.advertisement(self.adv_seq).emit_fixed() {
                 let mut info = self.info(&octets, false);
                 info.multicast = true;
-                self.frames.push(WFrame { at: self.now, link: i, octets, info });
+                self.frames.push(WFrame {
+                    at: self.now,
+                    link: i,
+                    octets,
+                    info,
+                });
             }
         }
         if let Some(fa) = self.fas.get_mut(&i) {
@@ -718,6 +723,11 @@ fn mip1_pick(f: &WFrame, _: &[WFrame]) -> bool {
     f.info.from_mn && request_of(f).is_some_and(mip::has_tnc)
 }
 
+/// The x-HA's reply carrying TNC.
+fn mip1_external_pick(f: &WFrame, _: &[WFrame]) -> bool {
+    reply_of(f).is_some_and(|m| from_ha(m, XHA) && mip::has_tnc(m))
+}
+
 fn mip2_pick(f: &WFrame, _: &[WFrame]) -> bool {
     plaintext_user(f)
 }
@@ -896,6 +906,19 @@ fn rfc5265_scenarios() -> Vec<Rfc5265> {
             mn_faults: vec![MnFault::TncInRequest],
             faults: vec![("mn:TncInRequest", "MIP-1", "error", mip1_pick)],
             ..base("mip5265-fault-tnc-in-request", "mode c where the mobile node puts the TNC extension in its Registration Request to the i-HA", "§8 MIP-1", false, vec![lan()], false, short_inside)
+        },
+        Rfc5265 {
+            xha_faults: vec![HaFault::TncFromExternal],
+            faults: vec![("xha:TncFromExternal", "MIP-1", "error", mip1_external_pick)],
+            ..base(
+                "mip5265-fault-tnc-from-x-ha",
+                "mode cvc where the external home agent puts TNC in its reply (the mobile node rightly ignores it and uses the VPN, whose outer address is the home address that reply granted)",
+                "§8 MIP-1",
+                false,
+                vec![visited()],
+                false,
+                echo_outside,
+            )
         },
         Rfc5265 {
             mn_faults: vec![MnFault::PlaintextOutside],

@@ -68,6 +68,11 @@ pub(crate) struct MipState {
     agents: HashMap<[u8; 6], HomeAgents>,
     /// Addresses known to be internal home agents (they sent TNC) [MIP-5].
     internal: HashMap<[u8; 4], u64>,
+    /// Home addresses granted in a reply with TNC: (reply frame, home agent, reported) [MIP-1].
+    tnc_homes: HashMap<[u8; 4], (u64, [u8; 4], bool, f64)>,
+    /// Outer source addresses of ESP: VPN tunnel outer addresses, i.e. external home
+    /// addresses (RFC 5265 §2.3/2.4) [MIP-1].
+    vpn_outer: HashMap<[u8; 4], (u64, f64)>,
 }
 
 /// `a` lies in one of the CIDR blocks (`10.1.0.0/16`); malformed blocks match nothing.
@@ -96,6 +101,8 @@ impl MipState {
     /// Forgets requests older than `keep` seconds (bounded state on long captures).
     pub(crate) fn sweep(&mut self, now: f64, keep: f64) {
         self.requests.retain(|_, r| now - r.ts < keep);
+        self.tnc_homes.retain(|_, v| now - v.3 < keep);
+        self.vpn_outer.retain(|_, v| now - v.1 < keep);
     }
 }
 
@@ -104,7 +111,29 @@ impl Checker {
         for l in layers(d, frame, "mip") {
             self.mip_registration(number, ts, l);
         }
+        if let Some(src) = layers(d, frame, "esp").next().and_then(|e| e.outer("ip")).and_then(|ip| ip.ipv4("ip.src")) {
+            self.rfc5265.vpn_outer.entry(src).or_insert((number, ts)).1 = ts;
+            self.tnc_for_external(src);
+        }
         self.plaintext(number, ts, d, frame);
+    }
+
+    /// MIP-1: TNC only from an internal home agent. A home address that is also the outer
+    /// address of the mobile node's VPN tunnel is its external home address, so the home
+    /// agent that granted it with TNC is the x-HA. Reported on that reply, once.
+    fn tnc_for_external(&mut self, home: [u8; 4]) {
+        let Some(&(reply, ha, false, ts)) = self.rfc5265.tnc_homes.get(&home) else { return };
+        let vpn = self.rfc5265.vpn_outer.get(&home).map_or(reply, |v| v.0);
+        self.rfc5265.tnc_homes.insert(home, (reply, ha, true, ts));
+        let (ha_s, home_s) = (std::net::Ipv4Addr::from(ha).to_string(), std::net::Ipv4Addr::from(home).to_string());
+        self.report(
+            "MIP-1",
+            reply,
+            vec![vpn],
+            None,
+            vec![ha_s.clone()],
+            format!("home agent {ha_s} sent TNC for {home_s}, the outer address of the mobile node's VPN tunnel (its external home address): only an internal home agent may"),
+        );
     }
 
     fn mip_registration(&mut self, number: u64, ts: f64, l: LayerRef<'_>) {
@@ -137,6 +166,12 @@ impl Checker {
             let replier = l.ipv4("mip.haaddr").or(req.ha).or_else(|| l.outer("ip").and_then(|ip| ip.ipv4("ip.src")));
             if let (Some(ha), true) = (replier, accepted) {
                 self.home_agent_roles(number, &req, ha, tnc);
+                if let (true, Some(home)) = (tnc, l.ipv4("mip.homeaddr")) {
+                    self.rfc5265.tnc_homes.entry(home).or_insert((number, ha, false, ts));
+                    if self.rfc5265.vpn_outer.contains_key(&home) {
+                        self.tnc_for_external(home);
+                    }
+                }
             }
             if code <= mip::ACCEPTED_MAX && life > req.life {
                 self.report("RFC5944-3.4", number, vec![req.frame], Some(at + 2), vec![], format!("Registration Reply grants lifetime {life} s, more than the {} s requested", req.life));
@@ -349,6 +384,23 @@ mod tests {
         // The reply 100 s later no longer finds its request (swept at 70 s): no RFC5944-3.4.
         let pkts = vec![(0.0, reg(1, 300)), (70.0, user_data(true)), (100.0, reply(1, 0, 600, true))];
         assert_eq!(run(cfg, pkts), vec![("MIP-2", 2)]);
+    }
+
+    #[test]
+    fn mip_1_tnc_for_the_vpn_outer_address_comes_from_the_x_ha() {
+        let xha = [203, 0, 113, 20];
+        let xhome = [203, 0, 113, 150];
+        let tnc_reply = || reply_from(xha, 1, true).f("mip.homeaddr", crate::model::Value::Ipv4(xhome));
+        let vpn = || Pkt::new().eth_ip(MN, GW, xhome, [203, 0, 113, 30], 50).layer("esp").u("esp.spi", 1);
+        // Reply first, VPN traffic later: reported on the reply, once.
+        let pkts = vec![(0.0, reg_to(xha, 1, false)), (0.1, tnc_reply()), (1.0, vpn()), (2.0, vpn())];
+        assert_eq!(run(Default::default(), pkts), vec![("MIP-1", 2)]);
+        // VPN traffic first, then the reply.
+        let pkts = vec![(0.0, vpn()), (0.5, reg_to(xha, 1, false)), (0.6, tnc_reply())];
+        assert_eq!(run(Default::default(), pkts), vec![("MIP-1", 3)]);
+        // The i-HA's TNC for the internal home address is fine.
+        let pkts = vec![(0.0, reg(1, 300)), (0.1, reply(1, 0, 300, true).f("mip.homeaddr", crate::model::Value::Ipv4(MN_IP))), (1.0, vpn())];
+        assert_eq!(run(Default::default(), pkts), vec![]);
     }
 
     #[test]
