@@ -18,6 +18,14 @@
 //! authenticators with the codec. [`harness`] wires agents together in memory (used by
 //! the tests and usable by a simulator).
 //!
+//! Mobile IPv4 across a VPN (spec §8, RFC 5265) has its own sans-IO agents, which take and
+//! return IPv4 packets: [`mn::MobileNode`] (parallel registration with the internal and
+//! external home agents, inside on a TNC reply, T_MONITOR, outside → VPN + inner
+//! registration; access modes c, f, cvc, fvc; RFC 3519 / RFC 3948 NAT traversal),
+//! [`ha::HomeAgent`] (i-HA with trusted subnets and TNC, or x-HA), [`mip::MipFa`] (foreign
+//! agent or proxy registration agent) and [`ipsec::EspSa`] (ESP with real encryption,
+//! the SPI split of spec §6).
+//!
 //! ```
 //! use agents::harness::{self, Node, T0};
 //! use agents::{Event, Indication};
