@@ -124,6 +124,11 @@ pub(crate) struct L2tpState {
     /// PPP frames on their way across a gateway, per GID: toward the LNS and toward the client.
     up: HashMap<String, VecDeque<(u64, Vec<u8>)>>,
     down: HashMap<String, VecDeque<(u64, Vec<u8>)>>,
+    /// Last capture time each Global Endpoint ID and each pair of L2TP ends was seen:
+    /// state of one idle for `idle_expiry` seconds is dropped (bounded state).
+    gid_seen: HashMap<String, f64>,
+    ends_seen: HashMap<(String, String), f64>,
+    last_sweep: f64,
 }
 
 /// The two ends of the packet carrying L2TP layer `l`: the IPv4 addresses around it, or
@@ -210,8 +215,55 @@ impl Checker {
         }
     }
 
-    /// Obligations past their deadline become findings.
+    fn touch_gid(&mut self, gid: &str) {
+        let now = self.l2tp_now();
+        self.l2tp.gid_seen.insert(gid.to_string(), now);
+    }
+
+    /// Drops the state of Global Endpoint IDs and L2TP ends idle for `idle_expiry`.
+    fn l2tp_sweep(&mut self, now: f64) {
+        let keep = self.cfg.idle_expiry;
+        let L2tpState {
+            rrq,
+            calls,
+            call_of,
+            gw_conn,
+            lns,
+            pending,
+            ns,
+            lns_where,
+            assigned,
+            up,
+            down,
+            gid_seen,
+            ends_seen,
+            ..
+        } = &mut self.l2tp;
+        gid_seen.retain(|_, t| now - *t < keep);
+        ends_seen.retain(|_, t| now - *t < keep);
+        let live = |a: &String, b: &String| {
+            ends_seen.contains_key(&(a.clone(), b.clone()))
+                || ends_seen.contains_key(&(b.clone(), a.clone()))
+        };
+        rrq.retain(|g, _| gid_seen.contains_key(g));
+        calls.retain(|_, c| gid_seen.contains_key(&c.gid));
+        call_of.retain(|g, _| gid_seen.contains_key(g));
+        gw_conn.retain(|_, g| gid_seen.contains_key(g));
+        lns.retain(|g, _| gid_seen.contains_key(g));
+        lns_where.retain(|g, _| gid_seen.contains_key(g));
+        up.retain(|g, _| gid_seen.contains_key(g));
+        down.retain(|g, _| gid_seen.contains_key(g));
+        pending.retain(|(a, b, _), _| live(a, b));
+        ns.retain(|(a, b), _| live(a, b));
+        assigned.retain(|(a, b), _| live(a, b));
+    }
+
+    /// Obligations past their deadline become findings; idle state is dropped.
     pub(crate) fn l2tp_due(&mut self, now: f64) {
+        if now - self.l2tp.last_sweep > 60.0 {
+            self.l2tp.last_sweep = now;
+            self.l2tp_sweep(now);
+        }
         let (due, keep): (Vec<CdnDue>, Vec<CdnDue>) = std::mem::take(&mut self.l2tp.cdn_due)
             .into_iter()
             .partition(|c| c.due < now);
@@ -238,6 +290,7 @@ impl Checker {
     /// An MV-RRQ in gateway mode (Encap Type 1) on the access link.
     pub(crate) fn gateway_rrq(&mut self, number: u64, ts: f64, p: &Pdu) {
         if let (Some(gid), Some(cid)) = (p.gid.clone(), p.cid) {
+            self.touch_gid(&gid);
             let h = self.l2tp.rrq.entry(gid).or_default();
             if h.len() >= RRQ_HISTORY {
                 h.remove(0);
@@ -256,6 +309,7 @@ impl Checker {
     /// An MV-RRP code 0 answering a gateway-mode request [L2TP-3].
     pub(crate) fn gateway_rrp(&mut self, number: u64, req_frame: u64, req: &Pdu, p: &Pdu) {
         let Some(gid) = &req.gid else { return };
+        self.touch_gid(gid);
         if let Some(client) = p.mac_dst {
             self.l2tp
                 .gw_conn
@@ -302,6 +356,7 @@ impl Checker {
             .and_then(|m| self.l2tp.gw_conn.get(&(m, p.leid)))
             .cloned()
         {
+            self.touch_gid(&gid);
             push_bounded(self.l2tp.up.entry(gid).or_default(), (number, ppp));
         } else if let Some(gid) = p
             .mac_dst
@@ -400,6 +455,7 @@ impl Checker {
     pub(crate) fn l2tp_packet(&mut self, number: u64, ts: f64, l: LayerRef<'_>) {
         let (src, dst) = ends(&l);
         let at = l.d.layers[l.index].range.start as usize;
+        self.l2tp.ends_seen.insert((src.clone(), dst.clone()), ts);
         self.l2tp_ids(number, &l, &src, &dst, at);
         if l.uint("l2tp.type") != Some(1) {
             return self.l2tp_data(number, &l, &src, &dst, at);
@@ -512,6 +568,7 @@ impl Checker {
         }
         // The LNS side: judged when it answers [L2TP-6, L2TP-7].
         if let (Some(g), Some(session)) = (gid, lac_session) {
+            self.touch_gid(&g);
             self.l2tp.pending.insert(
                 (lac, lns, session),
                 Icrq {
@@ -570,6 +627,7 @@ impl Checker {
         else {
             return;
         };
+        self.touch_gid(&dec.gid);
         let existing = self.l2tp.lns.get(&dec.gid).copied();
         let handoff = dec.cont == Some(true) && existing.is_some();
         let old_csn = existing.flatten();
@@ -1016,5 +1074,22 @@ mod tests {
             (20.1, l2tp(false, 2, 41, 14)),
         ]);
         assert_eq!(run(Default::default(), other), vec![]);
+    }
+
+    #[test]
+    fn state_of_idle_endpoints_expires() {
+        // The session of 100 is established; an older hand-off accepted within the idle
+        // time is found; after idle_expiry the endpoint's state is gone (bounded state).
+        let run_at = |t: f64| {
+            let pkts = vec![
+                (0.0, icrq(2, 100, Some(false), 40)),
+                (0.1, icrp(1, 40, 900)),
+                (t, icrq(3, 99, Some(true), 41)),
+                (t + 0.1, icrp(2, 41, 901)),
+            ];
+            run(Default::default(), pkts)
+        };
+        assert_eq!(run_at(100.0), vec![("L2TP-6", 4)]);
+        assert_eq!(run_at(4000.0), vec![]);
     }
 }
