@@ -728,6 +728,11 @@ fn mip1_external_pick(f: &WFrame, _: &[WFrame]) -> bool {
     reply_of(f).is_some_and(|m| from_ha(m, XHA) && mip::has_tnc(m))
 }
 
+/// Plaintext user data on the second link (after the move outside).
+fn mip2_moved_pick(f: &WFrame, _: &[WFrame]) -> bool {
+    plaintext_user(f) && f.link == 1
+}
+
 fn mip2_pick(f: &WFrame, _: &[WFrame]) -> bool {
     plaintext_user(f)
 }
@@ -839,6 +844,14 @@ fn plaintext_outside(w: &mut World) {
     w.run_until(T0 + 5_000);
 }
 
+fn move_out_plaintext(w: &mut World) {
+    w.attach(1_000, 0);
+    w.user(3_000, PEER, "inside: plaintext is fine here");
+    w.attach(10_000, 1);
+    w.user(12_500, PUBLIC_PEER, "outside, still in the clear");
+    w.run_until(T0 + 14_000);
+}
+
 fn short_inside(w: &mut World) {
     w.attach(1_000, 0);
     w.user(3_000, PEER, "inside");
@@ -924,6 +937,19 @@ fn rfc5265_scenarios() -> Vec<Rfc5265> {
             mn_faults: vec![MnFault::PlaintextOutside],
             faults: vec![("mn:PlaintextOutside", "MIP-2", "error", mip2_pick)],
             ..base("mip5265-fault-plaintext-outside", "outside (no TNC reply) the mobile node skips the VPN and exchanges user data in the clear", "§8 MIP-2", false, vec![visited()], false, plaintext_outside)
+        },
+        Rfc5265 {
+            mn_faults: vec![MnFault::PlaintextOutside],
+            faults: vec![("mn:PlaintextOutside", "MIP-2", "error", mip2_moved_pick)],
+            ..base(
+                "mip5265-fault-plaintext-after-move",
+                "inside (mode c) on the internal LAN, then on a visited network the mobile node keeps sending in the clear (the new care-of address in its registrations shows the link changed)",
+                "§8 MIP-2",
+                false,
+                vec![lan(), visited()],
+                false,
+                move_out_plaintext,
+            )
         },
         Rfc5265 {
             mn_faults: vec![MnFault::NoMonitor],

@@ -38,6 +38,7 @@ struct Request {
     ha: Option<[u8; 4]>,
     src: Option<[u8; 4]>,
     home: Option<[u8; 4]>,
+    coa: Option<[u8; 4]>,
     ts: f64,
 }
 
@@ -54,6 +55,8 @@ struct HomeAgents {
 struct Inside {
     last_reply: f64,
     reply_frame: u64,
+    /// The care-of address of the registration that made it inside.
+    coa: Option<[u8; 4]>,
 }
 
 /// State of the RFC 5265 rules.
@@ -142,13 +145,19 @@ impl Checker {
         let via_esp = l.outer("esp").is_some();
         if ty == mip::RRQ {
             let mac = outer_mac(&l, "eth.src");
+            let coa = l.ipv4("mip.coa");
             if let (Some(m), false) = (mac, via_esp) {
-                self.rfc5265.nodes.entry(m).or_insert(None);
+                let state = self.rfc5265.nodes.entry(m).or_insert(None);
+                // Spec §8: inside until the link changes. A direct registration with another
+                // care-of address (co-located, or another FA's) is a new link.
+                if state.is_some_and(|i| i.coa.is_some() && coa.is_some() && i.coa != coa) {
+                    *state = None;
+                }
             }
             let ha = l.ipv4("mip.haaddr");
             let src = l.outer("ip").and_then(|ip| ip.ipv4("ip.src"));
             let home = l.ipv4("mip.homeaddr");
-            self.rfc5265.requests.insert((low, mac), Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src, home, ts });
+            self.rfc5265.requests.insert((low, mac), Request { frame: number, life: l.uint("mip.life").unwrap_or(0), mac, via_esp, ha, src, home, coa, ts });
         } else if ty == mip::RRP {
             // The request of the interface that receives the reply, else the latest one.
             let to = outer_mac(&l, "eth.dst");
@@ -184,7 +193,7 @@ impl Checker {
                 if !accepted {
                     self.rfc5265.nodes.insert(m, None);
                 } else if tnc {
-                    self.rfc5265.nodes.insert(m, Some(Inside { last_reply: ts, reply_frame: number }));
+                    self.rfc5265.nodes.insert(m, Some(Inside { last_reply: ts, reply_frame: number, coa: req.coa }));
                 }
             }
         }
@@ -401,6 +410,24 @@ mod tests {
         // The i-HA's TNC for the internal home address is fine.
         let pkts = vec![(0.0, reg(1, 300)), (0.1, reply(1, 0, 300, true).f("mip.homeaddr", crate::model::Value::Ipv4(MN_IP))), (1.0, vpn())];
         assert_eq!(run(Default::default(), pkts), vec![]);
+    }
+
+    #[test]
+    fn spec_8_a_registration_with_another_care_of_address_is_a_new_link() {
+        let xha = [203, 0, 113, 20];
+        let with_coa = |p: Pkt, coa: [u8; 4]| p.f("mip.coa", crate::model::Value::Ipv4(coa));
+        let pkts = vec![
+            (0.0, with_coa(reg(1, 300), [10, 1, 64, 77])),
+            (0.1, reply(1, 0, 300, true)),
+            (1.0, user_data(true)), // inside: fine
+            (2.0, with_coa(reg_to(xha, 2, false), [198, 51, 100, 77])),
+            (2.1, reply_from(xha, 2, false)),
+            (3.0, user_data(true)), // moved: MIP-2
+            (4.0, with_coa(reg(3, 300), [10, 1, 64, 77])),
+            (4.1, reply(3, 0, 300, true)),
+            (5.0, user_data(true)), // back inside: fine
+        ];
+        assert_eq!(run(Default::default(), pkts), vec![("MIP-2", 6)]);
     }
 
     #[test]
