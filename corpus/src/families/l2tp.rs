@@ -1019,4 +1019,70 @@ mod tests {
             }
         }
     }
+
+    /// The L2TP message types each capture carries, in frame order (L2TP over UDP and
+    /// L2TP inside MV-DATA alike), and the CDN messages.
+    fn l2tp_messages(b: &Built) -> (Vec<u64>, Vec<String>) {
+        use dissector::model::Value;
+        let mut dis =
+            dissector::Dissector::new(dissector::Config::default(), dissector::Keys::default());
+        let mut d = dissector::Dissection::default();
+        let (mut types, mut cdn) = (Vec::new(), Vec::new());
+        for f in &b.frames {
+            dis.dissect(
+                codec::numbers::LinkType(1),
+                &f.octets,
+                f.octets.len(),
+                &mut d,
+            );
+            for x in d.find("l2tp.avp.message_type") {
+                if let Value::U64(t) = x.value {
+                    types.push(t);
+                }
+            }
+            for x in d.find("l2tp.avp.error_message") {
+                cdn.push(String::from_utf8_lossy(d.field_bytes(&f.octets, x)).into_owned());
+            }
+        }
+        (types, cdn)
+    }
+
+    fn built(name: &str) -> Built {
+        let spec = SPECS.iter().find(|s| s.name == name).expect("spec");
+        run(spec).expect("runs")
+    }
+
+    #[test]
+    fn l2tp_6_a_roam_with_hand_off_opens_a_new_call_and_clears_the_old() {
+        const SCCRQ: u64 = 1;
+        const ICRQ: u64 = 10;
+        let (types, cdn) = l2tp_messages(&built("l2tp-mobile-ppp"));
+        assert_eq!(
+            types.iter().filter(|&&t| t == SCCRQ).count(),
+            2,
+            "one control connection per gateway"
+        );
+        assert_eq!(types.iter().filter(|&&t| t == ICRQ).count(), 2);
+        assert!(
+            cdn.iter().any(|m| m == agents::lns::MSG_HANDED_OFF),
+            "{cdn:?}"
+        );
+    }
+
+    #[test]
+    fn mobile_l2tp_roaming_is_transparent_to_l2tp() {
+        // Each L2TP message is captured twice (access link and core).
+        let (types, cdn) = l2tp_messages(&built("l2tp-mobile-l2tp"));
+        assert_eq!(
+            types.iter().filter(|&&t| t == 1).count(),
+            2,
+            "one SCCRQ, seen on two links"
+        );
+        assert_eq!(
+            types.iter().filter(|&&t| t == 10).count(),
+            2,
+            "one ICRQ, no new call after the roam"
+        );
+        assert!(cdn.is_empty());
+    }
 }
