@@ -1,10 +1,21 @@
-//! RFC 5265 inside/outside state per mobile node (spec §8: MIP-2, MIP-3) and the Mobile IPv4
-//! reply lifetime rule (RFC 5944 §3.4).
+//! RFC 5265 inside/outside state per mobile node (spec §8: MIP-1 for TNC from an external
+//! home agent, MIP-2, MIP-3, MIP-4, MIP-5) and the Mobile IPv4 reply lifetime rule (RFC 5944
+//! §3.4).
 //!
 //! An **interface** is the mobile node's 802 address on the captured link (learnt from the
 //! source of its Registration Requests); the node is **inside** on it after a registration
 //! sent directly (not through ESP) whose accepted reply carried TNC, until a registration
-//! there fails. **Plaintext user data** is an IPv4 packet to or from that address with no
+//! there fails or the link changes — seen as a direct registration with another care-of
+//! address. An accepted reply without TNC (the x-HA answering the parallel registration)
+//! neither makes nor ends "inside". A reply is matched to the request of the interface that
+//! receives it (a foreign agent relays it with the same Identification), and its home agent
+//! is the reply's Home Agent field, not the relaying FA.
+//!
+//! Home agent roles [MIP-4]: a home address registered with TNC or through the VPN is the
+//! internal home address, its home agent the i-HA; others are external. The outer source
+//! address of the mobile node's ESP is its external home address (the VPN tunnel's outer
+//! address), so a TNC reply granting that address comes from the x-HA [MIP-1].
+//! **Plaintext user data** is an IPv4 packet to or from that address with no
 //! ESP layer (protocol 50 or UDP 4500) and that is not Mobile IP control (UDP 434 message
 //! types other than Tunnel Data), IKE (UDP 500), ARP, DHCP or ICMP router discovery. Choice
 //! where the spec is silent: RFC 3519 Tunnel Data on UDP 434 carries user packets, so it
