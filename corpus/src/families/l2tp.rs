@@ -1085,4 +1085,28 @@ mod tests {
         );
         assert!(cdn.is_empty());
     }
+
+    #[test]
+    fn frames_are_codec_exact_with_correct_checksums() {
+        for b in all().expect("the family generates") {
+            for (i, f) in b.frames.iter().enumerate() {
+                let parsed = codec::stack::parse(codec::numbers::LinkType(1), &f.octets);
+                assert_eq!(
+                    parsed.emit().expect("emit"),
+                    f.octets,
+                    "{} frame {}: re-emit differs",
+                    b.name,
+                    i + 1
+                );
+                assert_eq!(
+                    parsed.root.emit_fixed().expect("emit_fixed"),
+                    f.octets,
+                    "{} frame {}: lengths or checksums",
+                    b.name,
+                    i + 1
+                );
+                assert!(f.at_ms >= T0);
+            }
+        }
+    }
 }
