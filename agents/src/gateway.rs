@@ -15,10 +15,11 @@
 //! [`LEID_BASE`] so that the two never collide. Sans-IO like every agent: MVTP events in
 //! ([`GwIn::Mvtp`]), L2TP messages in ([`GwIn::L2tp`]); [`GwOut`] actions out.
 
+use crate::auth::{self, Verdict};
 use crate::common::{Action, Addr, Event, Faults, Iface, Packet, Rx, Time};
 use crate::fa::{Fa, FaConfig};
 use crate::l2tp::{self, HandoffAvps, Lac, LacEvent, RESULT_ADMINISTRATIVE};
-use crate::msg::{code, dn_code, encap, Body, Msg, Reg};
+use crate::msg::{code, dn_code, encap, AuthRole, Body, Msg, Reg};
 use codec::ethernet::Mac;
 use codec::gid::Gid;
 use codec::l2tp::{Message, MessageType};
@@ -325,6 +326,14 @@ impl Gateway {
         };
         if reg.lifetime > self.cfg.fa.adv_lifetime {
             return deny(self, code::FA_LIFETIME_TOO_LONG, out);
+        }
+        // AUTH-4/AUTH-5: Mobile-Foreign Authentication may protect the registration; one
+        // that does not verify is denied and changes nothing.
+        if matches!(
+            auth::verify(&msg, AuthRole::MobileForeign, &self.cfg.fa.keys),
+            Verdict::UnknownSpi | Verdict::Invalid
+        ) {
+            return deny(self, code::FA_CLIENT_AUTH, out);
         }
         let existing = self
             .calls

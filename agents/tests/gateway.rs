@@ -353,3 +353,45 @@ fn fault_knobs_break_their_clause_and_announce_it() {
         "L2TP-3 broken on purpose: MV-RRP with the SCCRQ"
     );
 }
+
+#[test]
+fn auth_5_a_mobile_foreign_authenticator_that_fails_is_denied_with_67() {
+    use codec::auth::{Algorithm, AuthKey, KeyStore};
+    let key = |s: &[u8]| AuthKey {
+        algorithm: Algorithm::HmacMd5,
+        secret: s.to_vec(),
+    };
+    let mut cfg = GatewayConfig::new(FaConfig::new(fa_mac(0), fa_coa(0)), "gw1.example");
+    cfg.fa.keys.insert(0x300, key(b"client-fa key"));
+    let mut g = Gateway::new(cfg);
+    let mut wrong = KeyStore::new();
+    wrong.insert(0x300, key(b"not the key"));
+    let mut m = rrq(CID, true);
+    agents::auth::sign_with(&mut m, agents::AuthRole::MobileForeign, 0x300, &wrong);
+    let out = g.handle(0, from_client(m));
+    assert!(
+        to_lns(&out).is_empty(),
+        "no call for a request that does not authenticate"
+    );
+    let r = to_client(&out);
+    assert!(matches!(
+        &r[..],
+        [Msg {
+            body: Body::Rrp(Reg {
+                code: code::FA_CLIENT_AUTH,
+                lifetime: 0,
+                ..
+            }),
+            ..
+        }]
+    ));
+    // Signed with the right key: the call is placed.
+    let mut right = KeyStore::new();
+    right.insert(0x300, key(b"client-fa key"));
+    let mut m = rrq(CID, true);
+    agents::auth::sign_with(&mut m, agents::AuthRole::MobileForeign, 0x300, &right);
+    assert_eq!(
+        types(&to_lns(&g.handle(0, from_client(m)))),
+        vec![Some(MessageType::SCCRQ)]
+    );
+}
