@@ -1228,7 +1228,7 @@ fn ipsec_scenarios() -> Vec<Scenario> {
             sections: "§6 SEC-1",
             topo: one(1, 1),
             framing: vec![Framing::Dix],
-            faults: vec![Fault { knob: "client:EspSpiNotLeid", rule: "SEC-1", severity: "error", pick: sec1_pick, which: Which::All, why: "the ESP packet whose SPI high half is not the client's LEID" }],
+            faults: vec![Fault { knob: "client:EspSpiNotLeid (scripted)", rule: "SEC-1", severity: "error", pick: sec1_pick, which: Which::All, why: "the ESP packet whose SPI high half is not the client's LEID" }],
             run: ipsec_wrong_leid,
         },
         Scenario {
