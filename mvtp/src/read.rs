@@ -21,7 +21,9 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 /// tshark's `-E` field-output options: given to our `-E` (tcpdump's ESP secrets) they are
 /// a mistake worth naming.
@@ -45,7 +47,7 @@ macro_rules! usage {
 }
 
 enum Input {
-    Capture(Box<CaptureReader<Box<dyn Read>>>),
+    Capture(Box<CaptureReader<Box<dyn Read + Send>>>),
     Live(live::Live),
 }
 
@@ -227,7 +229,7 @@ pub fn run(a: ReadArgs) -> ExitCode {
     let source = a.read.clone().or_else(|| a.file.clone());
     let mut input = match (&source, &a.interface) {
         (Some(path), _) => {
-            let reader: Box<dyn Read> = if path == "-" {
+            let reader: Box<dyn Read + Send> = if path == "-" {
                 Box::new(io::stdin())
             } else {
                 match File::open(path) {
@@ -264,7 +266,7 @@ pub fn run(a: ReadArgs) -> ExitCode {
         Input::Live(_) => LinkType::ETHERNET,
     };
     let mut quiet = a.quiet;
-    let mut sink = match a.write.as_deref() {
+    let sink = match a.write.as_deref() {
         None => None,
         Some("-") => {
             if a.verbose || a.hex || format != OutFormat::Text {
@@ -310,7 +312,7 @@ pub fn run(a: ReadArgs) -> ExitCode {
     let colors = Colors {
         on: color && format == OutFormat::Text,
     };
-    let mut printer: Box<dyn Printer> = match format {
+    let printer: Box<dyn Printer> = match format {
         OutFormat::Json => Box::new(JsonPrinter::new(false)),
         OutFormat::Jsonl => Box::new(JsonPrinter::new(true)),
         OutFormat::Fields => Box::new(FieldsPrinter::new(a.fields.clone(), separator, a.header)),
@@ -334,95 +336,109 @@ pub fn run(a: ReadArgs) -> ExitCode {
     // Following a file or a live interface: show each packet as it comes.
     let line_buffered = a.line_buffered || a.follow || a.interface.is_some();
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
-    let mut text = String::with_capacity(16 << 10);
+    let out = BufWriter::with_capacity(256 << 10, stdout.lock());
+
+    // Ctrl-C / SIGTERM end a `--follow` run cleanly: counts printed, outputs flushed, exit 0
+    // (a second Ctrl-C exits at once). Other runs keep the default (the process ends).
+    let stop = Arc::new(AtomicBool::new(false));
+    let following = a.follow && source.as_deref().is_some_and(|s| s != "-");
+    if following {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone());
+            let _ = signal_hook::flag::register(sig, stop.clone());
+        }
+        if let Input::Capture(r) = &mut input {
+            r.set_stop_flag(stop.clone());
+        }
+    }
+    // A progress bar for a long read of a regular file, on a terminal's stderr, when the
+    // packets themselves do not go to that terminal.
+    let progress = match &source {
+        Some(path)
+            if path != "-"
+                && !a.follow
+                && io::stderr().is_terminal()
+                && (quiet || !io::stdout().is_terminal()) =>
+        {
+            std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| Progress::new(m.len()))
+        }
+        _ => None,
+    };
 
     // ---- the loop ------------------------------------------------------------------
-    let mut dissector = Dissector::new(config, keys);
+    let dissector = Dissector::new(config, keys);
     let esp_sas: Vec<Option<u32>> = dissector.keys.esp.sas.iter().map(|s| s.spi).collect();
-    let mut d = Dissection::default();
-    let mut c = Counts::default();
-    let mut status: u8 = 0;
-    let mut prev_ts = Timestamp::default();
-    let mut prev_displayed = Timestamp::default();
-    let mut stdout_closed = false;
-    let mut input_error: Option<String> = None;
-    let want_protocols = a.summary;
-
+    let mut run = Run {
+        c: Counts::default(),
+        filter,
+        sink,
+        printer,
+        out,
+        text: String::with_capacity(16 << 10),
+        quiet,
+        line_buffered,
+        want_protocols: a.summary,
+        count: a.count,
+        prev_ts: Timestamp::default(),
+        prev_displayed: Timestamp::default(),
+        stdout_closed: false,
+        status: 0,
+        stop: stop.clone(),
+        progress,
+    };
     if !quiet {
-        printer.begin(&mut text);
-        if emit(&mut out, &mut text, line_buffered).is_err() {
-            stdout_closed = true;
+        run.printer.begin(&mut run.text);
+        if emit(&mut run.out, &mut run.text, line_buffered).is_err() {
+            run.stdout_closed = true;
         }
     }
-    while !stdout_closed {
-        let p = match input.next() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                input_error = Some(e);
-                break;
-            }
-        };
-        c.packets += 1;
-        c.bytes += p.data.len() as u64;
-        let first = *c.first.get_or_insert(p.ts);
-        if c.packets == 1 {
-            prev_ts = p.ts;
-            prev_displayed = p.ts;
+    // A regular file read to its end is dissected on a second thread while this one
+    // counts, filters and prints (MVTP_THREADS=1 keeps one thread); a pipe, a growing file
+    // and a live interface are read packet by packet, so each shows as soon as it arrives.
+    let pipelined = matches!(input, Input::Capture(_))
+        && source.as_deref().is_some_and(|s| s != "-")
+        && !a.follow
+        && !run.line_buffered
+        && std::env::var("MVTP_THREADS").map_or(true, |v| v.trim() != "1")
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let (input_error, skipped) = match input {
+        Input::Capture(r) if pipelined => pipeline(r, dissector, &mut run),
+        mut input => {
+            let e = sequential(&mut input, dissector, &mut run);
+            let skipped = match &input {
+                Input::Capture(r) => r.skipped.clone(),
+                Input::Live(_) => Vec::new(),
+            };
+            (e, skipped)
         }
-        c.last = Some(p.ts);
-        dissector.set_time(p.ts.as_f64());
-        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
-        account(&mut c, &d, &p, want_protocols);
-
-        let pass = filter.as_ref().is_none_or(|f| f.matches(&d, p.data));
-        if pass {
-            c.displayed += 1;
-            if let Some(s) = sink.as_mut() {
-                match s.write(&p) {
-                    Ok(()) => c.written += 1,
-                    Err(e) => c.not_written.add(&e),
-                }
-            }
-            if !quiet {
-                let view = PacketView {
-                    number: c.packets,
-                    ts: p.ts,
-                    first_ts: first,
-                    prev_ts,
-                    prev_displayed_ts: prev_displayed,
-                    linktype: p.linktype,
-                    orig_len: p.orig_len,
-                    frame: p.data,
-                    comment: p.comment,
-                    d: &d,
-                };
-                printer.packet(&view, &mut text);
-                if let Err(e) = emit(&mut out, &mut text, line_buffered) {
-                    stdout_closed = true;
-                    if e.kind() != ErrorKind::BrokenPipe {
-                        eprintln!("mvtp: write error on standard output: {e}");
-                        status = status.max(EXIT_ACTION);
-                    }
-                }
-            }
-            prev_displayed = p.ts;
-        }
-        prev_ts = p.ts;
-        if a.count.is_some_and(|n| c.displayed >= n) {
-            break;
-        }
+    };
+    if let Some(p) = run.progress.as_mut() {
+        p.clear();
     }
+    let Run {
+        c,
+        sink,
+        mut printer,
+        mut out,
+        mut text,
+        stdout_closed,
+        mut status,
+        ..
+    } = run;
+    let mut sink = sink;
     if !quiet && !stdout_closed {
         printer.end(&mut text);
     }
     if let Some(e) = &input_error {
         status = status.max(EXIT_USAGE);
         // After the printed packets, so the message lands after them on a terminal.
-        let _ = out.flush();
+        let _ = emit(&mut out, &mut text, true);
         eprintln!("mvtp: {}: {e}", source.as_deref().unwrap_or("capture"));
     }
+    let mut c = c;
     if let Some(s) = sink.take() {
         if let Err(e) = s.finish() {
             c.not_written.add(&e);
@@ -431,10 +447,8 @@ pub fn run(a: ReadArgs) -> ExitCode {
 
     // ---- the end -------------------------------------------------------------------
     let mut problems = Vec::new();
-    if let Input::Capture(r) = &input {
-        for (why, n) in &r.skipped {
-            problems.push(format!("{n} capture block(s) skipped: {why}"));
-        }
+    for (why, n) in &skipped {
+        problems.push(format!("{n} capture block(s) skipped: {why}"));
     }
     if c.not_dissected.total() > 0 {
         problems.push(format!("packets not dissected: {}", c.not_dissected.text()));
@@ -526,6 +540,310 @@ pub fn run(a: ReadArgs) -> ExitCode {
         eprintln!("mvtp: {p}");
     }
     ExitCode::from(status)
+}
+
+/// The per-packet side of a run: counts, filter, `-w`, printing.
+struct Run<'a> {
+    c: Counts,
+    filter: Option<Filter>,
+    sink: Option<Sink>,
+    printer: Box<dyn Printer>,
+    out: BufWriter<io::StdoutLock<'a>>,
+    text: String,
+    quiet: bool,
+    line_buffered: bool,
+    want_protocols: bool,
+    count: Option<u64>,
+    prev_ts: Timestamp,
+    prev_displayed: Timestamp,
+    stdout_closed: bool,
+    status: u8,
+    /// Set by SIGINT/SIGTERM while following.
+    stop: Arc<AtomicBool>,
+    progress: Option<Progress>,
+}
+
+impl Run<'_> {
+    /// Handles one dissected packet; false when the run should end (`-c` reached, standard
+    /// output closed, a stop signal).
+    fn packet(&mut self, p: &Packet<'_>, d: &Dissection) -> bool {
+        let c = &mut self.c;
+        c.packets += 1;
+        c.bytes += p.data.len() as u64;
+        let first = *c.first.get_or_insert(p.ts);
+        if c.packets == 1 {
+            self.prev_ts = p.ts;
+            self.prev_displayed = p.ts;
+        }
+        c.last = Some(p.ts);
+        account(c, d, p, self.want_protocols);
+
+        let pass = self.filter.as_ref().is_none_or(|f| f.matches(d, p.data));
+        if pass {
+            c.displayed += 1;
+            if let Some(s) = self.sink.as_mut() {
+                match s.write(p) {
+                    Ok(()) => c.written += 1,
+                    Err(e) => c.not_written.add(&e),
+                }
+            }
+            if !self.quiet {
+                let view = PacketView {
+                    number: c.packets,
+                    ts: p.ts,
+                    first_ts: first,
+                    prev_ts: self.prev_ts,
+                    prev_displayed_ts: self.prev_displayed,
+                    linktype: p.linktype,
+                    orig_len: p.orig_len,
+                    frame: p.data,
+                    comment: p.comment,
+                    d,
+                };
+                self.printer.packet(&view, &mut self.text);
+                // Written in large blocks unless each packet must show at once.
+                if self.line_buffered || self.text.len() >= TEXT_CHUNK {
+                    if let Err(e) = emit(&mut self.out, &mut self.text, self.line_buffered) {
+                        self.stdout_closed = true;
+                        if e.kind() != ErrorKind::BrokenPipe {
+                            eprintln!("mvtp: write error on standard output: {e}");
+                            self.status = self.status.max(EXIT_ACTION);
+                        }
+                    }
+                }
+            }
+            self.prev_displayed = p.ts;
+        }
+        self.prev_ts = p.ts;
+        !(self.stdout_closed
+            || self.count.is_some_and(|n| self.c.displayed >= n)
+            || self.stop.load(Ordering::Relaxed))
+    }
+}
+
+/// Reads, dissects and handles packets one at a time on this thread; returns the input
+/// error, if any.
+fn sequential(input: &mut Input, mut dissector: Dissector, run: &mut Run<'_>) -> Option<String> {
+    let mut d = Dissection::default();
+    while !run.stdout_closed {
+        let p = match input.next() {
+            Ok(Some(p)) => p,
+            Ok(None) => return None,
+            Err(e) => return Some(e),
+        };
+        dissector.set_time(p.ts.as_f64());
+        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
+        if !run.packet(&p, &d) {
+            break;
+        }
+        if let Some(pr) = run.progress.as_mut() {
+            if run.c.packets % 1024 == 0 {
+                if let Input::Capture(r) = input {
+                    pr.update(r.offset(), run.c.packets);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Printed text is handed to standard output in blocks of this size (at least the
+/// `BufWriter`'s, so they go straight through).
+const TEXT_CHUNK: usize = 256 << 10;
+
+/// Packets per batch handed from the dissecting thread to the printing one.
+const BATCH: usize = 32;
+/// Batches in flight between the two threads (memory stays flat: at most this many plus
+/// two are ever allocated).
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// One packet copied out of the reader with its dissection.
+#[derive(Default)]
+struct Slot {
+    ts: Timestamp,
+    linktype: LinkType,
+    interface: u32,
+    orig_len: u32,
+    data: Vec<u8>,
+    comment: Option<String>,
+    d: Dissection,
+}
+
+/// A run of packets; slots and their dissections are reused batch after batch.
+#[derive(Default)]
+struct Batch {
+    slots: Vec<Slot>,
+    len: usize,
+    /// Stream offset after the batch (for the progress bar).
+    offset: u64,
+    /// The reader's skipped blocks, when they changed.
+    skipped: Option<Vec<(String, u64)>>,
+    /// `Some` on the last batch: `Some(None)` at the end of the input, `Some(Some(e))` on
+    /// an input error.
+    end: Option<Option<String>>,
+}
+
+/// Dissects on a second thread (reading and dissecting in capture order, so reassembly
+/// and every cross-packet state see what the one-thread run sees) while this thread
+/// counts, filters and prints. Returns the input error and the skipped blocks.
+fn pipeline(
+    mut reader: Box<CaptureReader<Box<dyn Read + Send>>>,
+    mut dissector: Dissector,
+    run: &mut Run<'_>,
+) -> (Option<String>, Vec<(String, u64)>) {
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    let producer = std::thread::spawn(move || {
+        let mut skipped_seen = 0u64;
+        loop {
+            let mut b = empty_rx.try_recv().unwrap_or_default();
+            b.len = 0;
+            b.skipped = None;
+            b.end = None;
+            while b.len < BATCH {
+                match reader.next_packet() {
+                    Ok(Some(p)) => {
+                        if b.slots.len() == b.len {
+                            b.slots.push(Slot::default());
+                        }
+                        let s = &mut b.slots[b.len];
+                        s.ts = p.ts;
+                        s.linktype = p.linktype;
+                        s.interface = p.interface;
+                        s.orig_len = p.orig_len;
+                        s.data.clear();
+                        s.data.extend_from_slice(p.data);
+                        match (p.comment, &mut s.comment) {
+                            (None, c) => *c = None,
+                            (Some(t), Some(c)) => {
+                                c.clear();
+                                c.push_str(t);
+                            }
+                            (Some(t), c) => *c = Some(t.to_string()),
+                        }
+                        dissector.set_time(p.ts.as_f64());
+                        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut s.d);
+                        b.len += 1;
+                    }
+                    Ok(None) => b.end = Some(None),
+                    Err(e) => b.end = Some(Some(e.to_string())),
+                }
+                if b.end.is_some() {
+                    break;
+                }
+            }
+            b.offset = reader.offset();
+            let n: u64 = reader.skipped.iter().map(|x| x.1).sum();
+            if n != skipped_seen {
+                skipped_seen = n;
+                b.skipped = Some(reader.skipped.clone());
+            }
+            let last = b.end.is_some();
+            if full_tx.send(b).is_err() || last {
+                return;
+            }
+        }
+    });
+    let mut skipped = Vec::new();
+    let mut input_error = None;
+    'batches: while let Ok(mut b) = full_rx.recv() {
+        if let Some(s) = b.skipped.take() {
+            skipped = s;
+        }
+        for s in &b.slots[..b.len] {
+            let p = Packet {
+                ts: s.ts,
+                linktype: s.linktype,
+                interface: s.interface,
+                orig_len: s.orig_len,
+                data: &s.data,
+                comment: s.comment.as_deref(),
+            };
+            if !run.packet(&p, &s.d) {
+                break 'batches;
+            }
+        }
+        if let Some(pr) = run.progress.as_mut() {
+            pr.update(b.offset, run.c.packets);
+        }
+        if let Some(end) = b.end.take() {
+            input_error = end;
+            break;
+        }
+        let _ = empty_tx.send(b);
+    }
+    // Ended early (-c, closed output): the reader stops at its next send. It is not
+    // waited for, as it may be blocked reading.
+    drop(full_rx);
+    if input_error.is_some() || producer.is_finished() {
+        let _ = producer.join();
+    }
+    (input_error, skipped)
+}
+
+/// A one-line progress bar on stderr, redrawn at most ten times a second and only once a
+/// read has taken more than half a second.
+struct Progress {
+    total: u64,
+    started: Instant,
+    last: Option<Instant>,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        Self {
+            total,
+            started: Instant::now(),
+            last: None,
+            drawn: false,
+        }
+    }
+
+    fn update(&mut self, offset: u64, packets: u64) {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.started);
+        if elapsed < Duration::from_millis(500)
+            || self
+                .last
+                .is_some_and(|l| now.duration_since(l) < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last = Some(now);
+        self.drawn = true;
+        let frac = if self.total == 0 {
+            1.0
+        } else {
+            (offset as f64 / self.total as f64).min(1.0)
+        };
+        let width = 30;
+        let done = (frac * width as f64) as usize;
+        let rate = packets as f64 / elapsed.as_secs_f64().max(1e-3);
+        let line = format!(
+            "\r[{}{}] {:3.0}% {} / {} MB, {} packets, {:.0} k packets/s ",
+            "#".repeat(done),
+            "-".repeat(width - done),
+            frac * 100.0,
+            offset / 1_000_000,
+            self.total / 1_000_000,
+            packets,
+            rate / 1000.0
+        );
+        let mut e = io::stderr().lock();
+        let _ = e.write_all(line.as_bytes());
+        let _ = e.flush();
+    }
+
+    /// Erases the bar (before the end-of-run messages).
+    fn clear(&mut self) {
+        if self.drawn {
+            let mut e = io::stderr().lock();
+            let _ = e.write_all(b"\r\x1b[K");
+            let _ = e.flush();
+            self.drawn = false;
+        }
+    }
 }
 
 /// Writes the buffered text; flushes when asked.

@@ -67,7 +67,17 @@ struct Obligation {
 pub(crate) struct ProcState {
     bindings: HashMap<String, Binding>,
     obligations: Vec<Obligation>,
+    /// No obligation is due before this (a lower bound: pushes lower it, removals keep it
+    /// valid), so `proc_due` costs nothing on the packets where none is due.
+    next_due: f64,
     last_ts: f64,
+}
+
+impl ProcState {
+    fn oblige(&mut self, o: Obligation) {
+        self.next_due = self.next_due.min(o.due);
+        self.obligations.push(o);
+    }
 }
 
 impl Checker {
@@ -82,7 +92,7 @@ impl Checker {
             // In gateway mode (Encap Type 1) there is no MVTP server to send Roam Notify:
             // the LNS hand-off clears the old session instead (§7).
             if old.attach != attach && req.roam && req.encap != Some(mv::ENCAP_PPP) {
-                self.procs.obligations.push(Obligation {
+                self.procs.oblige(Obligation {
                     rule: "PROC-15",
                     due: ts + ROAM_NOTIFY_WINDOW_S,
                     frame: number,
@@ -96,7 +106,7 @@ impl Checker {
         // A new registration replaces the expiry watch of the old one [PROC-10].
         self.procs.obligations.retain(|o| !(o.rule == "PROC-10" && o.gid.as_deref() == Some(gid)));
         if p.lifetime > 0 {
-            self.procs.obligations.push(Obligation {
+            self.procs.oblige(Obligation {
                 rule: "PROC-10",
                 due: ts + p.lifetime as f64 + EXPIRY_GRACE_S,
                 frame: number,
@@ -117,7 +127,7 @@ impl Checker {
 
     /// An FA must answer the invalid PDU of frame `number` from `client` [PROC-12].
     pub(crate) fn proc_expect_invalid_answer(&mut self, number: u64, ts: f64, client: [u8; 6], leid: u64) {
-        self.procs.obligations.push(Obligation {
+        self.procs.oblige(Obligation {
             rule: "PROC-12",
             due: ts + INVALID_ANSWER_WINDOW_S,
             frame: number,
@@ -130,7 +140,7 @@ impl Checker {
 
     /// An FA must answer the MV-FAS of frame `number` from `client` at once [PROC-1].
     pub(crate) fn proc_expect_fas_answer(&mut self, number: u64, ts: f64, client: [u8; 6]) {
-        self.procs.obligations.push(Obligation {
+        self.procs.oblige(Obligation {
             rule: "PROC-1",
             due: ts + FAS_ANSWER_WINDOW_S,
             frame: number,
@@ -213,8 +223,24 @@ impl Checker {
 
     /// Obligations past their deadline become findings.
     pub(crate) fn proc_due(&mut self, now: f64) {
-        let (due, keep): (Vec<Obligation>, Vec<Obligation>) = std::mem::take(&mut self.procs.obligations).into_iter().partition(|o| o.due < now);
-        self.procs.obligations = keep;
+        if self.procs.next_due >= now || self.procs.obligations.is_empty() {
+            return;
+        }
+        // One pass, in place and in order: only the due ones move out (no copy of the list).
+        let mut next = f64::INFINITY;
+        let due: Vec<Obligation> = self
+            .procs
+            .obligations
+            .extract_if(.., |o| {
+                if o.due < now {
+                    true
+                } else {
+                    next = next.min(o.due);
+                    false
+                }
+            })
+            .collect();
+        self.procs.next_due = next;
         for o in due {
             self.report(o.rule, o.frame, o.related, None, vec![], o.message);
         }

@@ -92,19 +92,27 @@ impl TimeFormat {
         match self {
             TimeFormat::None => {}
             TimeFormat::Absolute | TimeFormat::AbsoluteDate => {
-                let sod = p.ts.secs.rem_euclid(86_400);
+                let sod = p.ts.secs.rem_euclid(86_400) as u64;
                 if self == TimeFormat::AbsoluteDate {
                     let (y, m, d) = crate::capture::civil_from_days(p.ts.secs.div_euclid(86_400));
-                    let _ = write!(out, "{y:04}-{m:02}-{d:02} ");
+                    if (0..=9999).contains(&y) {
+                        push_u64_padded(out, y as u64, 4, b'0');
+                    } else {
+                        let _ = write!(out, "{y:04}");
+                    }
+                    out.push('-');
+                    push_u64_padded(out, u64::from(m), 2, b'0');
+                    out.push('-');
+                    push_u64_padded(out, u64::from(d), 2, b'0');
+                    out.push(' ');
                 }
-                let _ = write!(
-                    out,
-                    "{:02}:{:02}:{:02}.{:09}",
-                    sod / 3600,
-                    sod / 60 % 60,
-                    sod % 60,
-                    p.ts.nanos
-                );
+                push_u64_padded(out, sod / 3600, 2, b'0');
+                out.push(':');
+                push_u64_padded(out, sod / 60 % 60, 2, b'0');
+                out.push(':');
+                push_u64_padded(out, sod % 60, 2, b'0');
+                out.push('.');
+                push_u64_padded(out, u64::from(p.ts.nanos), 9, b'0');
             }
             TimeFormat::Relative => write_signed_nanos(p.ts.nanos_since(p.first_ts), out),
             TimeFormat::Delta => write_signed_nanos(p.ts.nanos_since(p.prev_ts), out),
@@ -125,31 +133,72 @@ pub fn write_signed_nanos(ns: i128, out: &mut String) {
         out.push('-');
     }
     let a = ns.unsigned_abs();
-    match u64::try_from(a / 1_000_000_000) {
+    // The common case fits in 64 bits: no 128-bit division.
+    let (secs, frac) = match u64::try_from(a) {
+        Ok(x) => (u128::from(x / 1_000_000_000), x % 1_000_000_000),
+        Err(_) => (a / 1_000_000_000, (a % 1_000_000_000) as u64),
+    };
+    match u64::try_from(secs) {
         Ok(secs) => push_u64(out, secs),
         Err(_) => {
-            let _ = write!(out, "{}", a / 1_000_000_000);
+            let _ = write!(out, "{secs}");
         }
     }
     out.push('.');
-    push_u64_padded(out, (a % 1_000_000_000) as u64, 9, b'0');
+    push_u64_padded(out, frac, 9, b'0');
 }
 
-/// Appends `v` in decimal, left-padded with `pad` to `width` characters.
-pub fn push_u64_padded(out: &mut String, v: u64, width: usize, pad: u8) {
-    let mut buf = [pad; 20];
-    let mut i = buf.len();
+/// Two-digit decimal pairs `00` … `99`, for number formatting without `core::fmt`.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends ASCII octets built on the stack: one validation and one copy for the run,
+/// cheaper than pushing characters one by one.
+#[inline]
+fn push_ascii(out: &mut String, b: &[u8]) {
+    if let Ok(s) = std::str::from_utf8(b) {
+        out.push_str(s);
+    }
+}
+
+/// Writes `v` in decimal ending at `buf[end]` (exclusive); returns where it starts.
+#[inline]
+fn digits_into(buf: &mut [u8], end: usize, v: u64) -> usize {
+    let mut i = end;
     let mut x = v;
-    loop {
+    while x >= 100 {
+        let r = (x % 100) as usize * 2;
+        x /= 100;
+        i -= 2;
+        buf[i] = PAIRS[r];
+        buf[i + 1] = PAIRS[r + 1];
+    }
+    if x >= 10 {
+        let r = x as usize * 2;
+        i -= 2;
+        buf[i] = PAIRS[r];
+        buf[i + 1] = PAIRS[r + 1];
+    } else {
         i -= 1;
-        buf[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
+        buf[i] = b'0' + x as u8;
+    }
+    i
+}
+
+/// Appends `v` in decimal, left-padded with `pad` (ASCII) to `width` characters.
+pub fn push_u64_padded(out: &mut String, v: u64, width: usize, pad: u8) {
+    let mut buf = [pad; 32];
+    let i = digits_into(&mut buf, 32, v);
+    let start = i.min(32usize.saturating_sub(width));
+    if width > 32 {
+        for _ in 32..width {
+            out.push(char::from(pad));
         }
     }
-    let start = i.min(buf.len().saturating_sub(width));
-    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or(""));
+    push_ascii(out, &buf[start..]);
 }
 
 /// ANSI colours, or nothing when output is not a terminal.
@@ -221,7 +270,7 @@ pub fn health(d: &Dissection) -> Health {
 pub fn layer_field<'a>(d: &'a Dissection, li: usize, name: &str) -> Option<&'a Field> {
     d.layer_fields(li)
         .iter()
-        .find(|f| f.name == name && f.value != Value::Empty)
+        .find(|f| same_name(f.name, name) && !matches!(f.value, Value::Empty))
 }
 
 /// The first `name` of layer `li` as an unsigned integer.
@@ -256,23 +305,73 @@ pub fn put_field(d: &Dissection, frame: &[u8], li: usize, name: &str, out: &mut 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `v` in decimal without going through `core::fmt` (the summary's hot path).
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+#[inline]
+pub fn push_u64(out: &mut String, v: u64) {
+    if v < 10 {
+        out.push(char::from(b'0' + v as u8));
+    } else {
+        let mut buf = [0u8; 20];
+        let i = digits_into(&mut buf, 20, v);
+        push_ascii(out, &buf[i..]);
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or(""));
 }
 
-fn push_hex_byte(out: &mut String, b: u8) {
-    out.push(HEX[usize::from(b >> 4)] as char);
-    out.push(HEX[usize::from(b & 15)] as char);
+/// Appends a dotted IPv4 address.
+pub fn push_ipv4(out: &mut String, a: &[u8; 4]) {
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for (k, &x) in a.iter().enumerate() {
+        if k > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if x >= 100 {
+            buf[n] = b'0' + x / 100;
+            n += 1;
+        }
+        if x >= 10 {
+            let r = usize::from(x % 100) * 2;
+            buf[n] = PAIRS[r];
+            buf[n + 1] = PAIRS[r + 1];
+            n += 2;
+        } else {
+            buf[n] = b'0' + x;
+            n += 1;
+        }
+    }
+    push_ascii(out, &buf[..n]);
+}
+
+/// Appends `v` in lowercase hexadecimal without leading zeros (like `{:x}`).
+pub fn push_hex_u64(out: &mut String, v: u64) {
+    let digits = ((64 - v.leading_zeros() as usize) + 3) / 4;
+    let digits = digits.max(1);
+    let mut buf = [0u8; 16];
+    for (k, b) in buf[..digits].iter_mut().enumerate() {
+        *b = HEX[((v >> (4 * (digits - 1 - k))) & 15) as usize];
+    }
+    push_ascii(out, &buf[..digits]);
+}
+
+/// Appends octets as lowercase hex, a stack buffer at a time.
+pub fn push_hex_bytes(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    let mut buf = [0u8; 128];
+    for chunk in bytes.chunks(64) {
+        for (k, &x) in chunk.iter().enumerate() {
+            buf[2 * k] = HEX[usize::from(x >> 4)];
+            buf[2 * k + 1] = HEX[usize::from(x & 15)];
+        }
+        push_ascii(out, &buf[..chunk.len() * 2]);
+    }
+}
+
+/// True when two field names are equal; compares from the end, where names sharing a
+/// protocol prefix (`mvtp.…`) differ, and without a call to `memcmp`.
+#[inline]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && (a.as_ptr() == b.as_ptr() || a.bytes().rev().zip(b.bytes().rev()).all(|(x, y)| x == y))
 }
 
 /// Renders a field's value exactly as `Dissection::render` does (spec §10 formats), with
@@ -287,29 +386,16 @@ pub fn render(d: &Dissection, frame: &[u8], f: &Field, out: &mut String) {
             push_u64(out, v.unsigned_abs());
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Ipv4(a) => {
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_u64(out, u64::from(*x));
-            }
-        }
+        Value::Ipv4(a) => push_ipv4(out, a),
         Value::Mac(m) => {
+            let mut buf = [b':'; 17];
             for (i, x) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(':');
-                }
-                push_hex_byte(out, *x);
+                buf[3 * i] = HEX[usize::from(x >> 4)];
+                buf[3 * i + 1] = HEX[usize::from(x & 15)];
             }
+            push_ascii(out, &buf);
         }
-        Value::Bytes => {
-            let b = d.field_bytes(frame, f);
-            out.reserve(b.len() * 2);
-            for x in b {
-                push_hex_byte(out, *x);
-            }
-        }
+        Value::Bytes => push_hex_bytes(out, d.field_bytes(frame, f)),
         Value::Str(s) => out.push_str(s),
         _ => d.render(frame, f, out),
     }

@@ -11,8 +11,8 @@
 //! protocol without a formatter is shown by its name and first fields.
 
 use super::{
-    health, layer_field, layer_flag, layer_uint, put_field, Colors, Health, PacketView, Printer,
-    TimeFormat,
+    health, layer_field, layer_flag, layer_uint, push_hex_u64, push_u64, put_field, same_name,
+    Colors, Health, PacketView, Printer, TimeFormat,
 };
 use crate::model::{Dissection, Value};
 use codec::Severity;
@@ -47,12 +47,11 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
     match health(d) {
         Health::Ok => {}
         Health::TruncatedCapture => c.yellow(out, |o| {
-            let _ = write!(
-                o,
-                " [truncated capture: {} of {} octets]",
-                p.frame.len(),
-                p.orig_len
-            );
+            o.push_str(" [truncated capture: ");
+            push_u64(o, p.frame.len() as u64);
+            o.push_str(" of ");
+            push_u64(o, u64::from(p.orig_len));
+            o.push_str(" octets]");
         }),
         Health::Malformed => {
             if let Some(e) = d
@@ -64,12 +63,18 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
                 c.red(out, |o| {
                     o.push_str(" [malformed");
                     if let Some(k) = g.kind {
-                        let _ = write!(o, " {k}");
+                        o.push(' ');
+                        o.push_str(k.as_str());
                     }
                     if let Some(cl) = g.clause {
-                        let _ = write!(o, " {cl}");
+                        o.push(' ');
+                        o.push_str(cl);
                     }
-                    let _ = write!(o, " at {}: {}]", g.offset, g.detail);
+                    o.push_str(" at ");
+                    push_u64(o, g.offset as u64);
+                    o.push_str(": ");
+                    o.push_str(&g.detail);
+                    o.push(']');
                 });
             }
         }
@@ -83,7 +88,8 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
         c.yellow(out, |o| {
             o.push_str(if first { " [warning " } else { ", " });
             o.push_str(w.diag.clause.unwrap_or(w.diag.field));
-            let _ = write!(o, " at {}", w.diag.offset);
+            o.push_str(" at ");
+            push_u64(o, w.diag.offset as u64);
         });
         first = false;
     }
@@ -91,6 +97,9 @@ pub fn tags(p: &PacketView<'_>, c: Colors, out: &mut String) {
         c.yellow(out, |o| o.push(']'));
     }
 }
+
+/// Most tunnels shown on one line (a frame has at most `engine::MAX_DEPTH` layers).
+const MAX_TUNNELS: usize = crate::engine::MAX_DEPTH + 1;
 
 /// True for layers that carry another packet (shown after "via").
 fn is_tunnel(d: &Dissection, i: usize) -> bool {
@@ -124,26 +133,64 @@ fn ip_addrs(d: &Dissection, frame: &[u8], ip: usize, ports: Option<usize>, out: 
     } else {
         ("ip.src", "ip.dst")
     };
-    let (sp, dp) = match ports.map(|i| d.layers[i].proto) {
-        Some("tcp") => ("tcp.srcport", "tcp.dstport"),
-        _ => ("udp.srcport", "udp.dstport"),
-    };
-    if !put_field(d, frame, ip, s, out) {
-        out.push('?');
-    }
-    if let Some(pi) = ports {
-        if let Some(v) = layer_uint(d, pi, sp) {
-            let _ = write!(out, ":{v}");
+    // One pass over each layer for both ends.
+    let (mut src, mut dst) = (None, None);
+    for f in d.layer_fields(ip) {
+        if matches!(f.value, Value::Empty) {
+            continue;
         }
+        if src.is_none() && same_name(f.name, s) {
+            src = Some(f);
+        } else if dst.is_none() && same_name(f.name, t) {
+            dst = Some(f);
+        }
+        if src.is_some() && dst.is_some() {
+            break;
+        }
+    }
+    let (mut sport, mut dport) = (None, None);
+    if let Some(pi) = ports {
+        let (sp, dp) = match d.layers[pi].proto {
+            "tcp" => ("tcp.srcport", "tcp.dstport"),
+            _ => ("udp.srcport", "udp.dstport"),
+        };
+        // As `layer_uint`: the first field of that name decides (a non-integer gives none).
+        let uint = |v: &Value| match *v {
+            Value::U64(v) => Some(v),
+            Value::Bool(b) => Some(u64::from(b)),
+            _ => None,
+        };
+        for f in d.layer_fields(pi) {
+            if matches!(f.value, Value::Empty) {
+                continue;
+            }
+            if sport.is_none() && same_name(f.name, sp) {
+                sport = Some(uint(&f.value));
+            } else if dport.is_none() && same_name(f.name, dp) {
+                dport = Some(uint(&f.value));
+            }
+            if sport.is_some() && dport.is_some() {
+                break;
+            }
+        }
+    }
+    let (sport, dport) = (sport.flatten(), dport.flatten());
+    match src {
+        Some(f) => super::render(d, frame, f, out),
+        None => out.push('?'),
+    }
+    if let Some(v) = sport {
+        out.push(':');
+        push_u64(out, v);
     }
     out.push_str(" → ");
-    if !put_field(d, frame, ip, t, out) {
-        out.push('?');
+    match dst {
+        Some(f) => super::render(d, frame, f, out),
+        None => out.push('?'),
     }
-    if let Some(pi) = ports {
-        if let Some(v) = layer_uint(d, pi, dp) {
-            let _ = write!(out, ":{v}");
-        }
+    if let Some(v) = dport {
+        out.push(':');
+        push_u64(out, v);
     }
 }
 
@@ -194,10 +241,26 @@ pub fn describe(d: &Dissection, frame: &[u8], c: Colors, out: &mut String) {
 
     // Tunnels, innermost first; addresses once per IP header (on the outermost tunnel using it).
     let first_tunnel_layer = own_ip.unwrap_or(scope);
-    let tunnels: Vec<usize> = (0..first_tunnel_layer)
-        .rev()
-        .filter(|&i| is_tunnel(d, i))
-        .collect();
+    // At most one tunnel per layer: a fixed array (no allocation) unless the stack is
+    // deeper than any the engine builds.
+    let mut tunnel_buf = [0usize; MAX_TUNNELS];
+    let tunnel_vec: Vec<usize>;
+    let tunnels: &[usize] = if first_tunnel_layer <= MAX_TUNNELS {
+        let mut count = 0;
+        for i in (0..first_tunnel_layer).rev() {
+            if is_tunnel(d, i) {
+                tunnel_buf[count] = i;
+                count += 1;
+            }
+        }
+        &tunnel_buf[..count]
+    } else {
+        tunnel_vec = (0..first_tunnel_layer)
+            .rev()
+            .filter(|&i| is_tunnel(d, i))
+            .collect();
+        &tunnel_vec
+    };
     for (k, &t) in tunnels.iter().enumerate() {
         out.push_str(" via ");
         c.bold(out, |o| tunnel_name(d, t, o));
@@ -294,7 +357,8 @@ fn layer_name(d: &Dissection, i: usize, out: &mut String) {
                             out.push_str(n);
                         }
                         None => {
-                            let _ = write!(out, " message {m}");
+                            out.push_str(" message ");
+                            push_u64(out, m);
                         }
                     },
                     None => out.push_str(" ZLB"),
@@ -346,7 +410,7 @@ fn kv_all(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: 
     for f in d
         .layer_fields(i)
         .iter()
-        .filter(|f| f.name == name && f.value != Value::Empty)
+        .filter(|f| same_name(f.name, name) && !matches!(f.value, Value::Empty))
     {
         out.push_str(if first { " " } else { "," });
         if first {
@@ -360,7 +424,10 @@ fn kv_all(d: &Dissection, frame: &[u8], i: usize, label: &str, name: &str, out: 
 
 fn kv_hex(d: &Dissection, i: usize, label: &str, name: &str, out: &mut String) {
     if let Some(v) = layer_uint(d, i, name) {
-        let _ = write!(out, " {label}=0x{v:x}");
+        out.push(' ');
+        out.push_str(label);
+        out.push_str("=0x");
+        push_hex_u64(out, v);
     }
 }
 
@@ -432,7 +499,10 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
                 Some(4) | Some(5) => {
                     if t == Some(5) {
                         if let Some(code) = layer_uint(d, i, "mvtp.code") {
-                            let _ = write!(out, " {} code={code}", rrp_code(code));
+                            out.push(' ');
+                            out.push_str(rrp_code(code));
+                            out.push_str(" code=");
+                            push_u64(out, code);
                         }
                     }
                     gid(d, frame, i, "mvtp.gid.class", "mvtp.gid.address", out);
@@ -455,7 +525,11 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
                             5 => "roamed",
                             _ => "unknown",
                         };
-                        let _ = write!(out, " code={code} ({why})");
+                        out.push_str(" code=");
+                        push_u64(out, code);
+                        out.push_str(" (");
+                        out.push_str(why);
+                        out.push(')');
                     }
                     kv(d, frame, i, "leid", "mvtp.leid", out);
                     kv(d, frame, i, "cid", "mvtp.connect_id", out);
@@ -478,10 +552,14 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
                 layer_uint(d, i, "l2tp.session"),
             ) {
                 (Some(t), Some(s)) => {
-                    let _ = write!(out, " {t}/{s}");
+                    out.push(' ');
+                    push_u64(out, t);
+                    out.push('/');
+                    push_u64(out, s);
                 }
                 (Some(t), None) => {
-                    let _ = write!(out, " {t}");
+                    out.push(' ');
+                    push_u64(out, t);
                 }
                 _ => {}
             }
@@ -584,7 +662,9 @@ fn layer_detail(d: &Dissection, frame: &[u8], i: usize, out: &mut String) {
         }
         "data" => {
             let l = &d.layers[i];
-            let _ = write!(out, " {} octets", l.range.end.saturating_sub(l.range.start));
+            out.push(' ');
+            push_u64(out, u64::from(l.range.end.saturating_sub(l.range.start)));
+            out.push_str(" octets");
         }
         _ => {
             // Generic: the first three top-level fields with a value.
@@ -624,7 +704,10 @@ fn tunnel_detail(d: &Dissection, frame: &[u8], t: usize, out: &mut String) {
                 layer_uint(d, t, "l2tp.tunnel"),
                 layer_uint(d, t, "l2tp.session"),
             ) {
-                let _ = write!(out, " {a}/{b}");
+                out.push(' ');
+                push_u64(out, a);
+                out.push('/');
+                push_u64(out, b);
             }
         }
         "mvtp" => kv(d, frame, t, "leid", "mvtp.leid", out),
