@@ -100,17 +100,11 @@ fn keys() -> KeyStore {
 }
 
 fn vpn_out() -> EspSa {
-    EspSa::des3_sha1(VPN_OUT_SPI, VPN_OUT_ENC, VPN_OUT_AUTH).unwrap_or_else(|_| unreachable_sa())
+    EspSa::des3_sha1_keys(VPN_OUT_SPI, VPN_OUT_ENC, VPN_OUT_AUTH)
 }
 
 fn vpn_in() -> EspSa {
-    EspSa::des3_sha1(VPN_IN_SPI, VPN_IN_ENC, VPN_IN_AUTH).unwrap_or_else(|_| unreachable_sa())
-}
-
-/// A NULL SA, never used: the fixed 3DES keys above always have the right length.
-fn unreachable_sa() -> EspSa {
-    let sa = codec::esp::Sa::from_names(None, None, "null", vec![], "none", vec![]).unwrap_or_else(|_| std::process::abort());
-    EspSa::new(sa, 0)
+    EspSa::des3_sha1_keys(VPN_IN_SPI, VPN_IN_ENC, VPN_IN_AUTH)
 }
 
 /// What serves a link: a plain router (co-located care-of address), a foreign agent, or
@@ -991,7 +985,7 @@ const MVTP_ESP_ENC: &[u8; 24] = b"mobile ipsec 3des key 01";
 const MVTP_ESP_AUTH: &[u8; 20] = b"mobile ipsec hmac k1";
 
 fn mvtp_sa(index: u16) -> EspSa {
-    EspSa::des3_sha1(u32::from(index), MVTP_ESP_ENC, MVTP_ESP_AUTH).unwrap_or_else(|_| unreachable_sa())
+    EspSa::des3_sha1_keys(u32::from(index), MVTP_ESP_ENC, MVTP_ESP_AUTH)
 }
 
 fn at(ms: u64) -> Time {
