@@ -50,7 +50,7 @@ pub enum Command {
     Stats(Box<crate::stats_cmd::StatsArgs>),
     /// Terminal UI: packet list, layer tree, hex, live findings, bindings, statistics (docs/tui.md).
     Tui(Box<crate::tui_cmd::TuiArgs>),
-    /// Rewrite a capture offline: address/MAC/port/GRE-key maps with checksum fix-ups (docs/replay.md).
+    /// Replay a capture: rewrite it (-w), send it on an interface with pacing (-i), or --dry-run (docs/replay.md).
     Replay(Box<crate::replay_cmd::ReplayArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
