@@ -423,9 +423,9 @@ impl World {
     fn route(&mut self, octets: Vec<u8>) {
         let Some(ip) = Ip::parse(&octets) else { return };
         let now = self.now;
-        let link_fa = self.at.and_then(|i| self.fas.get(&i).map(|f| (i, f.addr)));
-        if let Some((i, addr)) = link_fa.filter(|(_, a)| *a == ip.dst) {
-            let _ = addr;
+        // The FA / proxy of the mobile node's current link, when the packet is for it.
+        let link_fa = self.at.filter(|i| self.fas.get(i).is_some_and(|f| f.addr == ip.dst));
+        if let Some(i) = link_fa {
             if let Some(c) = self.core {
                 self.capture(c, false, &octets);
             }
