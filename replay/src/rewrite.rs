@@ -135,13 +135,16 @@ pub struct Output {
     pub note: Option<String>,
 }
 
+/// An L2TP flow: source and destination address and port, control (T bit) or data.
+type L2tpFlow = ([u8; 4], [u8; 4], u16, u16, bool);
+
 /// What a pre-pass over the capture learned, for per-loop renumbering.
 #[derive(Debug, Clone, Default)]
 struct Learned {
     ident_min: Option<u64>,
     ident_max: Option<u64>,
     esp_seq_max: BTreeMap<u32, u32>,
-    l2tp_count: BTreeMap<([u8; 4], [u8; 4], u16, u16, bool), u16>,
+    l2tp_count: BTreeMap<L2tpFlow, u16>,
 }
 
 /// Rewrites frames one after the other, keeping what must stay consistent across frames
@@ -720,16 +723,19 @@ fn rewrite(n: &mut Node, cx: &Cx<'_>, w: &mut Walk, ether: Option<EtherType>) {
         }
         Node::Esp {
             spi, seq, iv, sa, ..
-        } => {
-            if renumber {
-                let max = cx.learned.esp_seq_max.get(spi).copied().unwrap_or(0);
-                let new = seq.wrapping_add(max.wrapping_mul(cx.pass));
-                if new != *seq {
-                    *seq = new;
-                    w.changed += 1;
-                    if matches!(sa.encryption, codec::esp::Encryption::AesGcm { .. }) {
-                        *iv = derived_iv(*spi, new, iv.len());
-                    }
+        } if renumber => {
+            // Learned under the input's SPI, which an --spi rule may have replaced.
+            let learned = |s: &u32| cx.learned.esp_seq_max.get(s).copied();
+            let old = cx.rules.spi.iter().find(|(_, n)| n == spi).map(|(o, _)| *o);
+            let max = learned(spi)
+                .or_else(|| old.as_ref().and_then(learned))
+                .unwrap_or(0);
+            let new = seq.wrapping_add(max.wrapping_mul(cx.pass));
+            if new != *seq {
+                *seq = new;
+                w.changed += 1;
+                if matches!(sa.encryption, codec::esp::Encryption::AesGcm { .. }) {
+                    *iv = derived_iv(*spi, new, iv.len());
                 }
             }
         }

@@ -283,3 +283,66 @@ fn loop_renumbers_esp_sequence_and_identification() {
         "pass-1 Identifications after pass 0"
     );
 }
+
+/// RFC 4303 §3.3.3 with an SPI rule: the sequence numbers of a re-keyed SA still go on
+/// after pass 0's highest (learned under the input's SPI).
+#[test]
+fn loop_renumbers_esp_sequence_under_a_new_spi() {
+    let text = std::fs::read_to_string(cap("spec-vectors.keys.json")).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let old_keys = Keys::from_value(&j).unwrap();
+    let mut rules = Rules::default();
+    let sas = j["esp"].as_array().unwrap().clone();
+    for mut e in sas {
+        let s = e["spi"].as_u64().unwrap() as u32;
+        rules.add_spi(&format!("{s}={}", s ^ 0x0100_0000)).unwrap();
+        e["spi"] = serde_json::json!(s ^ 0x0100_0000);
+        j["esp"].as_array_mut().unwrap().push(e);
+    }
+    let keys = Keys::from_value(&j).unwrap();
+    let mut rw = Rewriter::new(
+        rules,
+        Config {
+            renumber: true,
+            keys: Some(old_keys),
+            new_keys: Some(keys.clone()),
+            ..Config::default()
+        },
+    );
+    let pk = packets(&cap("spec-vectors.pcapng"));
+    for (l, d) in &pk {
+        rw.learn(*l, d);
+    }
+    let mut d = Dissector::new(DConfig::default(), keys);
+    let seqs = |d: &mut Dissector, l: LinkType, f: &[u8]| {
+        let mut x = Dissection::default();
+        d.dissect(l, f, f.len(), &mut x);
+        let s: Vec<u64> = x
+            .find("esp.sequence")
+            .filter_map(|f| {
+                if let Value::U64(v) = f.value {
+                    Some(v)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let good = x.find("esp.icv_good").all(|f| f.value == Value::Bool(true));
+        (s, good)
+    };
+    let mut n = 0;
+    for (l, data) in &pk {
+        let (s0, _) = seqs(&mut d, *l, data);
+        let o0 = rw.frame(*l, data, 0);
+        let o1 = rw.frame(*l, data, 1);
+        let (a, g0) = seqs(&mut d, *l, &o0.frames[0]);
+        let (b, g1) = seqs(&mut d, *l, &o1.frames[0]);
+        assert!(g0 && g1);
+        assert_eq!(a, s0);
+        for (x, y) in a.iter().zip(&b) {
+            assert!(y > x, "pass 1 sequence {y} after pass 0 {x}");
+            n += 1;
+        }
+    }
+    assert!(n >= 3);
+}
