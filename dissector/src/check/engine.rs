@@ -449,24 +449,25 @@ impl Checker {
 
     /// Rules on one PDU: PROC-3, AUTH-3, FMT-14, FMT-15.
     fn packet_rules(&mut self, number: u64, p: &Pdu, l: LayerRef<'_>) {
-        let eps = p.endpoints();
+        // Rendered only for a finding (most PDUs have none).
+        let eps = || p.endpoints();
         if p.ty == mv::FAA {
             if !p.avps.contains(&mv::AVP_AGENT_ADV) {
-                self.report_sev("PROC-3", Severity::Error, number, vec![], Some(p.offset), eps.clone(), "MV-FAA without a VPN Mobility Agent Advertisement AVP: clients cannot learn a care-of address from it".into());
+                self.report_sev("PROC-3", Severity::Error, number, vec![], Some(p.offset), eps(), "MV-FAA without a VPN Mobility Agent Advertisement AVP: clients cannot learn a care-of address from it".into());
             } else if !p.avps.contains(&mv::AVP_PREFIX_LENGTHS) {
-                self.report_sev("PROC-3", Severity::Warning, number, vec![], Some(p.offset), eps.clone(), "MV-FAA without a Prefix Lengths AVP (should carry one)".into());
+                self.report_sev("PROC-3", Severity::Warning, number, vec![], Some(p.offset), eps(), "MV-FAA without a Prefix Lengths AVP (should carry one)".into());
             }
         }
         // AUTH-3: Mobile-Foreign follows Mobile-Home; Foreign-Home is last.
         let pos = |t| p.avps.iter().position(|&a| a == t);
         if let (Some(mh), Some(mf)) = (pos(mv::AVP_AUTH_MH), pos(mv::AVP_AUTH_MF)) {
             if mf < mh {
-                self.report("AUTH-3", number, vec![], Some(p.offset), eps.clone(), "Mobile-Foreign Authentication comes before Mobile-Home Authentication; it must follow it".into());
+                self.report("AUTH-3", number, vec![], Some(p.offset), eps(), "Mobile-Foreign Authentication comes before Mobile-Home Authentication; it must follow it".into());
             }
         }
         if let Some(fh) = pos(mv::AVP_AUTH_FH) {
             if fh + 1 != p.avps.len() {
-                self.report("AUTH-3", number, vec![], Some(p.offset), eps.clone(), "Foreign-Home Authentication is not the last AVP; AVPs after it are unprotected".into());
+                self.report("AUTH-3", number, vec![], Some(p.offset), eps(), "Foreign-Home Authentication is not the last AVP; AVPs after it are unprotected".into());
             }
         } else {
             // Mobile-Home follows every AVP it protects: an AVP after the last
@@ -474,13 +475,13 @@ impl Checker {
             let is_auth = |t: &u64| matches!(*t, mv::AVP_AUTH_MH | mv::AVP_AUTH_MF | mv::AVP_AUTH_FH);
             if let Some(last) = p.avps.iter().rposition(is_auth) {
                 if let Some(t) = p.avps.get(last + 1..).and_then(|rest| rest.iter().find(|t| !is_auth(t))) {
-                    self.report("AUTH-3", number, vec![], Some(p.offset), eps.clone(), format!("AVP type {t} follows the last authentication AVP, so no authenticator protects it; Mobile-Home Authentication must follow every AVP it protects"));
+                    self.report("AUTH-3", number, vec![], Some(p.offset), eps(), format!("AVP type {t} follows the last authentication AVP, so no authenticator protects it; Mobile-Home Authentication must follow every AVP it protects"));
                 }
             }
         }
         // FMT-4: a PDU of unknown type is kept opaque; its receiver discards it.
         if !(mv::FAA..=mv::DN).contains(&p.ty) {
-            self.report_sev("FMT-4", Severity::Info, number, vec![], Some(p.offset + 1), eps.clone(), format!("PDU of unknown type {}: kept opaque, discarded by its receiver", p.ty));
+            self.report_sev("FMT-4", Severity::Info, number, vec![], Some(p.offset + 1), eps(), format!("PDU of unknown type {}: kept opaque, discarded by its receiver", p.ty));
         }
         // FMT-14: the MV-DATA payload is what its Encap Type says.
         if p.ty == mv::DATA && p.payload_len > 0 {
@@ -493,7 +494,7 @@ impl Checker {
                 let next = l.d.layers.get(l.index + 1).map(|x| x.proto);
                 let stopped_inside = l.d.stopped.as_ref().is_some_and(|_| l.d.diagnostics.iter().any(|pd| pd.layer > l.index && pd.diag.severity == Severity::Error));
                 if next != Some(want) || stopped_inside {
-                    self.report("FMT-14", number, vec![], Some(p.offset), eps.clone(), format!("MV-DATA with Encap Type {} carries a payload that is not a well-formed {}", p.encap.unwrap_or(0), if want == "ppp" { "PPP frame" } else { "L2TP message" }));
+                    self.report("FMT-14", number, vec![], Some(p.offset), eps(), format!("MV-DATA with Encap Type {} carries a payload that is not a well-formed {}", p.encap.unwrap_or(0), if want == "ppp" { "PPP frame" } else { "L2TP message" }));
                 }
             }
         }
@@ -501,10 +502,10 @@ impl Checker {
         if let Some(dst) = p.mac_dst {
             let to_group = dst == mv::MULTICAST;
             if p.ty == mv::FAS && !to_group {
-                self.report("FMT-15", number, vec![], Some(p.offset), eps.clone(), format!("MV-FAS sent to {} instead of the MVTP multicast address 03:4d:56:54:50:00", mac_str(dst)));
+                self.report("FMT-15", number, vec![], Some(p.offset), eps(), format!("MV-FAS sent to {} instead of the MVTP multicast address 03:4d:56:54:50:00", mac_str(dst)));
             }
             if p.ty == mv::FAA && !to_group && !self.fas_sources.contains_key(&dst) {
-                self.report("FMT-15", number, vec![], Some(p.offset), eps, format!("MV-FAA sent unicast to {} which sent no MV-FAS", mac_str(dst)));
+                self.report("FMT-15", number, vec![], Some(p.offset), eps(), format!("MV-FAA sent unicast to {} which sent no MV-FAS", mac_str(dst)));
             }
         }
     }
@@ -537,25 +538,26 @@ impl Checker {
         if let Some(coa) = p.ip_src {
             self.forwarded.insert((cid, low), (coa, p.leid, number));
         }
-        let eps = p.endpoints();
+        // Rendered only for a finding (most PDUs have none).
+        let eps = || p.endpoints();
         // PROC-5: the LEID the FA writes is unique among its clients.
         if let (Some(coa), Some(gid)) = (p.ip_src, &p.gid) {
             if let Some(other) = self.leid_holder(coa, p.leid, gid) {
-                self.report("PROC-5", number, vec![], Some(p.offset + 4), eps.clone(), format!("FA {} forwarded {gid}'s MV-RRQ with LEID {}, which its client {other} holds", std::net::Ipv4Addr::from(coa), p.leid));
+                self.report("PROC-5", number, vec![], Some(p.offset + 4), eps(), format!("FA {} forwarded {gid}'s MV-RRQ with LEID {}, which its client {other} holds", std::net::Ipv4Addr::from(coa), p.leid));
             }
         }
         // PROC-5: in IP/GRE the FA has written a LEID and addressed the Home IP Address.
         if p.ip_src.is_some() && p.leid == 0 {
-            self.report("PROC-5", number, vec![], Some(p.offset + 4), eps.clone(), "MV-RRQ forwarded in IP/GRE with Local Endpoint ID 0: the FA must assign one".into());
+            self.report("PROC-5", number, vec![], Some(p.offset + 4), eps(), "MV-RRQ forwarded in IP/GRE with Local Endpoint ID 0: the FA must assign one".into());
         }
         // PROC-4: client discipline, judged on the client's own copies (access link); the
         // FA's relayed copy in IP/GRE carries the same Identification and is not judged here.
         if p.ip_src.is_none() {
             if p.leid != 0 {
-                self.report("PROC-4", number, vec![], Some(p.offset + 4), eps.clone(), format!("client MV-RRQ with Local Endpoint ID {} (a client sends 0)", p.leid));
+                self.report("PROC-4", number, vec![], Some(p.offset + 4), eps(), format!("client MV-RRQ with Local Endpoint ID {} (a client sends 0)", p.leid));
             }
             let Some(gid) = p.gid.clone() else {
-                self.report("PROC-4", number, vec![], Some(p.offset), eps, "client MV-RRQ without a Global Endpoint ID AVP".into());
+                self.report("PROC-4", number, vec![], Some(p.offset), eps(), "client MV-RRQ without a Global Endpoint ID AVP".into());
                 return;
             };
             // A client that starts over (R = 1, more than MAX_MVTP_PDU_LIFETIME after its
@@ -565,14 +567,14 @@ impl Checker {
                 let lc = last.pdu.cid.unwrap_or(0);
                 if cid == lc {
                     if last.answered {
-                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 12), eps.clone(), format!("client {gid} reused Connect ID {cid} for a new registration attempt after it was answered"));
+                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 12), eps(), format!("client {gid} reused Connect ID {cid} for a new registration attempt after it was answered"));
                     } else if last.pdu.ident == p.ident {
-                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 20), eps.clone(), format!("retransmission of Connect ID {cid} by {gid} repeats the Identification; it must be fresh"));
+                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 20), eps(), format!("retransmission of Connect ID {cid} by {gid} repeats the Identification; it must be fresh"));
                     } else if (last.pdu.reset, last.pdu.roam, last.pdu.lifetime, last.pdu.encap) != (p.reset, p.roam, p.lifetime, p.encap) {
-                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 8), eps.clone(), format!("retransmission of Connect ID {cid} by {gid} changed its flags, lifetime or Encap Type"));
+                        self.report("PROC-4", number, vec![last.frame], Some(p.offset + 8), eps(), format!("retransmission of Connect ID {cid} by {gid} changed its flags, lifetime or Encap Type"));
                     }
                 } else if !newer(cid as u32, lc as u32) {
-                    self.report("PROC-4", number, vec![last.frame], Some(p.offset + 12), eps.clone(), format!("client {gid} sent Connect ID {cid}, not newer than its previous {lc} (RFC 1982)"));
+                    self.report("PROC-4", number, vec![last.frame], Some(p.offset + 12), eps(), format!("client {gid} sent Connect ID {cid}, not newer than its previous {lc} (RFC 1982)"));
                 }
             }
             self.clients.insert(gid, ClientLast { frame: number, ts, pdu: p.clone(), answered: false });
@@ -597,14 +599,15 @@ impl Checker {
             self.relay_rrp(p, ts);
             return;
         }
-        let eps = p.endpoints();
+        // Rendered only for a finding (most PDUs have none).
+        let eps = || p.endpoints();
         let exact = self.pending.contains_key(&(cid, low));
         let req = match self.pending.get(&(cid, low)).cloned() {
             Some(r) => Some(r),
             None => {
                 let by_cid = self.pending.values().filter(|r| r.pdu.cid == Some(cid)).max_by_key(|r| r.frame).cloned();
                 if let Some(r) = &by_cid {
-                    self.report("FMT-13", number, vec![r.frame], Some(p.offset + 20), eps.clone(), format!("MV-RRP for Connect ID {cid}: Identification low-order 32 bits {low:#010x} differ from the request's {:#010x}", r.pdu.ident_low().unwrap_or(0)));
+                    self.report("FMT-13", number, vec![r.frame], Some(p.offset + 20), eps(), format!("MV-RRP for Connect ID {cid}: Identification low-order 32 bits {low:#010x} differ from the request's {:#010x}", r.pdu.ident_low().unwrap_or(0)));
                 }
                 by_cid
             }
@@ -612,22 +615,22 @@ impl Checker {
         if let Some(r) = &req {
             let q = &r.pdu;
             if (q.reset, q.roam) != (p.reset, p.roam) {
-                self.report("FMT-9", number, vec![r.frame], Some(p.offset + 8), eps.clone(), format!("MV-RRP flags R={} N={} do not echo the request's R={} N={}", p.reset as u8, p.roam as u8, q.reset as u8, q.roam as u8));
+                self.report("FMT-9", number, vec![r.frame], Some(p.offset + 8), eps(), format!("MV-RRP flags R={} N={} do not echo the request's R={} N={}", p.reset as u8, p.roam as u8, q.reset as u8, q.roam as u8));
             }
             if p.code != 0 && p.lifetime != 0 {
-                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps.clone(), format!("denial (code {}) grants lifetime {} s; a denial carries 0", p.code, p.lifetime));
+                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps(), format!("denial (code {}) grants lifetime {} s; a denial carries 0", p.code, p.lifetime));
             } else if q.lifetime == 0 && p.lifetime != 0 {
-                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps.clone(), format!("reply to a deregistration grants lifetime {} s; it must carry 0", p.lifetime));
+                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps(), format!("reply to a deregistration grants lifetime {} s; it must carry 0", p.lifetime));
             } else if p.lifetime > q.lifetime {
-                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps.clone(), format!("granted lifetime {} s exceeds the requested {} s", p.lifetime, q.lifetime));
+                self.report("FMT-11", number, vec![r.frame], Some(p.offset + 10), eps(), format!("granted lifetime {} s exceeds the requested {} s", p.lifetime, q.lifetime));
             }
             if q.encap != p.encap {
-                self.report("FMT-12", number, vec![r.frame], Some(p.offset + 12), eps.clone(), format!("MV-RRP Encap Type {:?} differs from the request's {:?}", p.encap, q.encap));
+                self.report("FMT-12", number, vec![r.frame], Some(p.offset + 12), eps(), format!("MV-RRP Encap Type {:?} differs from the request's {:?}", p.encap, q.encap));
             }
             if q.auth_failed && p.code == 0 {
-                self.report("AUTH-5", number, vec![r.frame], Some(p.offset + 9), eps.clone(), "a request whose authenticator failed was accepted (code 0); it must be denied (131 by a server, 67 by an FA)".into());
+                self.report("AUTH-5", number, vec![r.frame], Some(p.offset + 9), eps(), "a request whose authenticator failed was accepted (code 0); it must be denied (131 by a server, 67 by an FA)".into());
             } else if q.auth_failed && p.code != mv::CODE_SERVER_AUTH && p.code != mv::CODE_FA_AUTH {
-                self.report("AUTH-5", number, vec![r.frame], Some(p.offset + 9), eps.clone(), format!("a request whose authenticator failed was denied with code {}; expected 131 (server) or 67 (FA)", p.code));
+                self.report("AUTH-5", number, vec![r.frame], Some(p.offset + 9), eps(), format!("a request whose authenticator failed was denied with code {}; expected 131 (server) or 67 (FA)", p.code));
             }
             if !mv::FA_CODES.contains(&p.code) && !q.auth_failed {
                 self.server_validity(number, ts, r, p);
@@ -672,19 +675,20 @@ impl Checker {
             }
             return;
         }
-        let eps = p.endpoints();
+        // Rendered only for a finding (most PDUs have none).
+        let eps = || p.endpoints();
         // AUTH-6 comes before the Connect ID check (131 → 133 → 137).
         if let Some(ident) = req.pdu.ident.map(u64::from_be_bytes) {
             if let Some(bad) = self.replay_problem(&gid, ident, req.ts) {
                 if p.code == 0 {
                     // Accepting it breaks replay protection; the Connect ID is judged too below
                     // (a stale Connect ID accepted as well is a second fault, PROC-7).
-                    self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps.clone(), format!("server accepted a request from {gid} whose Identification {bad}; it must answer 133"));
+                    self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps(), format!("server accepted a request from {gid} whose Identification {bad}; it must answer 133"));
                 } else {
                     return; // a rejection (133 or other): the server stopped before the Connect ID
                 }
             } else if p.code == mv::CODE_IDENT {
-                self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps, format!("server answered 133 (identification mismatch) to a fresh Identification from {gid}"));
+                self.report("AUTH-6", number, vec![req.frame], Some(p.offset + 9), eps(), format!("server answered 133 (identification mismatch) to a fresh Identification from {gid}"));
                 return;
             }
             if p.code == 0 {
@@ -711,7 +715,7 @@ impl Checker {
                 self.proc_8(number, p);
             }
             if p.code == mv::CODE_STALE {
-                self.report("PROC-6", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code 137 (stale) to Connect ID {cid} from {gid}, which is valid (record Connect ID {}, age {age:.1} s)", rec.cid));
+                self.report("PROC-6", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps(), format!("server answered code 137 (stale) to Connect ID {cid} from {gid}, which is valid (record Connect ID {}, age {age:.1} s)", rec.cid));
             } else if p.code == 0 {
                 self.records.insert(gid.clone(), Record { cid, ts, frame: number, answer });
                 self.proc_accepted(number, ts, &gid, req.frame, &req.pdu, p);
@@ -719,10 +723,10 @@ impl Checker {
         } else if cid as u32 == rc {
             // Retransmission [PROC-7]: the same answer again.
             if answer != rec.answer {
-                self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 8), eps, format!("retransmitted Connect ID {cid} from {gid} got a different answer (code/lifetime/flags/LEID {:?} vs {:?})", answer, rec.answer));
+                self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 8), eps(), format!("retransmitted Connect ID {cid} from {gid} got a different answer (code/lifetime/flags/LEID {:?} vs {:?})", answer, rec.answer));
             }
         } else if p.code != mv::CODE_STALE {
-            self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps, format!("server answered code {} to stale Connect ID {cid} from {gid} (its record holds the newer {} from {age:.1} s before); it must answer 137 and change nothing", p.code, rec.cid));
+            self.report("PROC-7", number, vec![req.frame, rec.frame], Some(p.offset + 9), eps(), format!("server answered code {} to stale Connect ID {cid} from {gid} (its record holds the newer {} from {age:.1} s before); it must answer 137 and change nothing", p.code, rec.cid));
         }
     }
 
@@ -823,22 +827,23 @@ impl Checker {
 
     /// PROC-11 / PROC-13 on the access link.
     fn data(&mut self, number: u64, p: &Pdu) {
-        let eps = p.endpoints();
+        // Rendered only for a finding (most PDUs have none).
+        let eps = || p.endpoints();
         for mac in [p.mac_src, p.mac_dst].into_iter().flatten() {
             if let Some(c) = self.conns.get(&(mac, p.leid)).cloned() {
                 if !c.open {
-                    self.report("PROC-11", number, vec![], Some(p.offset + 4), eps, format!("MV-DATA on closed connection LEID {} of {}", p.leid, mac_str(mac)));
+                    self.report("PROC-11", number, vec![], Some(p.offset + 4), eps(), format!("MV-DATA on closed connection LEID {} of {}", p.leid, mac_str(mac)));
                     if p.mac_src == Some(mac) {
                         self.proc_expect_invalid_answer(number, self.procs_now(), mac, p.leid);
                     }
                 } else if c.encap.is_some() && c.encap != p.encap {
-                    self.report("PROC-13", number, vec![], Some(p.offset + 8), eps, format!("MV-DATA Encap Type {:?} differs from the registered {:?}", p.encap, c.encap));
+                    self.report("PROC-13", number, vec![], Some(p.offset + 8), eps(), format!("MV-DATA Encap Type {:?} differs from the registered {:?}", p.encap, c.encap));
                 }
                 return;
             }
         }
         if let (Some(src), false) = (p.mac_src, self.cfg.partial_capture) {
-            self.report("PROC-11", number, vec![], Some(p.offset + 4), eps, format!("MV-DATA with LEID {} on a connection that was never opened (no MV-RRP code 0 relayed to this client)", p.leid));
+            self.report("PROC-11", number, vec![], Some(p.offset + 4), eps(), format!("MV-DATA with LEID {} on a connection that was never opened (no MV-RRP code 0 relayed to this client)", p.leid));
             self.proc_expect_invalid_answer(number, self.procs_now(), src, p.leid);
         }
     }

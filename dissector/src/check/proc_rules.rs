@@ -66,17 +66,125 @@ struct Obligation {
 #[derive(Debug, Default)]
 pub(crate) struct ProcState {
     bindings: HashMap<String, Binding>,
-    obligations: Vec<Obligation>,
-    /// No obligation is due before this (a lower bound: pushes lower it, removals keep it
-    /// valid), so `proc_due` costs nothing on the packets where none is due.
-    next_due: f64,
+    obligations: Obligations,
     last_ts: f64,
 }
 
 impl ProcState {
     fn oblige(&mut self, o: Obligation) {
-        self.next_due = self.next_due.min(o.due);
         self.obligations.push(o);
+    }
+}
+
+/// Open obligations, indexed so that each packet costs what it touches, not what is open:
+/// by deadline (a heap), by the MV-FAA address and the MV-DN LEID they wait for, and by
+/// client (PROC-10). Kept in creation order (`seq`), the order they are reported in.
+#[derive(Debug, Default)]
+struct Obligations {
+    next_seq: u64,
+    items: std::collections::BTreeMap<u64, Obligation>,
+    /// (deadline, seq), earliest first; entries of obligations already met are skipped.
+    by_due: std::collections::BinaryHeap<std::cmp::Reverse<(Due, u64)>>,
+    by_faa: HashMap<[u8; 6], std::collections::VecDeque<u64>>,
+    by_leid: HashMap<u64, std::collections::VecDeque<u64>>,
+    by_gid: HashMap<String, std::collections::VecDeque<u64>>,
+}
+
+/// A deadline ordered by `f64::total_cmp`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Due(f64);
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+impl Obligations {
+    fn index<K: std::hash::Hash + Eq>(map: &mut HashMap<K, std::collections::VecDeque<u64>>, items: &std::collections::BTreeMap<u64, Obligation>, key: K, seq: u64) {
+        let q = map.entry(key).or_default();
+        // Entries of obligations gone by their deadline are dropped from the front (the
+        // oldest go first), so an index never outgrows what is open by much.
+        while q.front().is_some_and(|s| !items.contains_key(s)) {
+            q.pop_front();
+        }
+        q.push_back(seq);
+    }
+
+    fn push(&mut self, o: Obligation) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // A deadline that is not a number never passes (as `due < now` is never true).
+        if !o.due.is_nan() {
+            self.by_due.push(std::cmp::Reverse((Due(o.due), seq)));
+        }
+        match &o.expect {
+            Expect::Faa { to } => Self::index(&mut self.by_faa, &self.items, *to, seq),
+            Expect::Dn { leid, .. } => Self::index(&mut self.by_leid, &self.items, *leid, seq),
+        }
+        if let Some(g) = &o.gid {
+            Self::index(&mut self.by_gid, &self.items, g.clone(), seq);
+        }
+        self.items.insert(seq, o);
+    }
+
+    /// Removes the obligations among `seqs` for which `gone` is true (and forgets the
+    /// index entries of those no longer open).
+    fn remove_where(items: &mut std::collections::BTreeMap<u64, Obligation>, seqs: &mut std::collections::VecDeque<u64>, mut gone: impl FnMut(&Obligation) -> bool) {
+        seqs.retain(|s| match items.get(s) {
+            Some(o) if gone(o) => {
+                items.remove(s);
+                false
+            }
+            Some(_) => true,
+            None => false,
+        });
+    }
+
+    /// Every obligation waiting for a unicast MV-FAA to `to` is met.
+    fn faa_sent(&mut self, to: [u8; 6]) {
+        if let Some(mut q) = self.by_faa.remove(&to) {
+            Self::remove_where(&mut self.items, &mut q, |o| o.expect == Expect::Faa { to });
+        }
+    }
+
+    /// Removes the MV-DN obligations on `leid` for which `gone` is true.
+    fn dn_sent(&mut self, leid: u64, gone: impl FnMut(&Obligation) -> bool) {
+        if let Some(q) = self.by_leid.get_mut(&leid) {
+            Self::remove_where(&mut self.items, q, gone);
+            if q.is_empty() {
+                self.by_leid.remove(&leid);
+            }
+        }
+    }
+
+    /// Removes the obligations of client `gid` for which `gone` is true.
+    fn client(&mut self, gid: &str, gone: impl FnMut(&Obligation) -> bool) {
+        if let Some(q) = self.by_gid.get_mut(gid) {
+            Self::remove_where(&mut self.items, q, gone);
+            if q.is_empty() {
+                self.by_gid.remove(gid);
+            }
+        }
+    }
+
+    /// Takes out the obligations whose deadline is before `now`, in creation order.
+    fn take_due(&mut self, now: f64) -> Vec<Obligation> {
+        let mut seqs = Vec::new();
+        while let Some(std::cmp::Reverse((Due(d), seq))) = self.by_due.peek().copied() {
+            if !(d < now) {
+                break;
+            }
+            self.by_due.pop();
+            seqs.push(seq);
+        }
+        seqs.sort_unstable();
+        seqs.into_iter().filter_map(|s| self.items.remove(&s)).collect()
     }
 }
 
@@ -104,7 +212,7 @@ impl Checker {
             }
         }
         // A new registration replaces the expiry watch of the old one [PROC-10].
-        self.procs.obligations.retain(|o| !(o.rule == "PROC-10" && o.gid.as_deref() == Some(gid)));
+        self.procs.obligations.client(gid, |o| o.rule == "PROC-10");
         if p.lifetime > 0 {
             self.procs.oblige(Obligation {
                 rule: "PROC-10",
@@ -154,7 +262,7 @@ impl Checker {
     /// The connection of `gid` must see an MV-DN with `code` toward its client [L2TP-5].
     pub(crate) fn proc_faa(&mut self, p: &Pdu) {
         if let Some(to) = p.mac_dst {
-            self.procs.obligations.retain(|o| o.expect != Expect::Faa { to });
+            self.procs.obligations.faa_sent(to);
         }
     }
 
@@ -201,12 +309,12 @@ impl Checker {
         }
         // Satisfy obligations; any MV-DN that closes the connection ends its expiry watch.
         let dn_to: Vec<String> = here;
-        self.procs.obligations.retain(|o| {
-            let Expect::Dn { code, leid, cid, to } = &o.expect else { return true };
+        self.procs.obligations.dn_sent(p.leid, |o| {
+            let Expect::Dn { code, leid, cid, to } = &o.expect else { return false };
             let same_conn = *leid == p.leid && dn_to.contains(to);
             let met = same_conn && *code == p.code && cid.is_none_or(|c| Some(c) == p.cid);
             let closed = o.rule == "PROC-10" && same_conn;
-            !(met || closed)
+            met || closed
         });
         if let Some((gid, b)) = &conn {
             // A client's own MV-DN (toward its FA) on a gateway connection calls for a CDN.
@@ -223,24 +331,7 @@ impl Checker {
 
     /// Obligations past their deadline become findings.
     pub(crate) fn proc_due(&mut self, now: f64) {
-        if self.procs.next_due >= now || self.procs.obligations.is_empty() {
-            return;
-        }
-        // One pass, in place and in order: only the due ones move out (no copy of the list).
-        let mut next = f64::INFINITY;
-        let due: Vec<Obligation> = self
-            .procs
-            .obligations
-            .extract_if(.., |o| {
-                if o.due < now {
-                    true
-                } else {
-                    next = next.min(o.due);
-                    false
-                }
-            })
-            .collect();
-        self.procs.next_due = next;
+        let due = self.procs.obligations.take_due(now);
         for o in due {
             self.report(o.rule, o.frame, o.related, None, vec![], o.message);
         }
