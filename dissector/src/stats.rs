@@ -178,7 +178,9 @@ pub struct Stats {
     /// Packets whose dissection stopped on an error, by error kind.
     pub malformed: BTreeMap<String, u64>,
     #[serde(skip)]
-    conv_index: HashMap<(String, String), usize>,
+    /// Conversation by its two addresses as raw octets (an unordered pair), so a packet of
+    /// a known conversation renders no text.
+    conv_index: HashMap<(ConvAddr, ConvAddr), usize>,
     #[serde(skip)]
     binding_index: HashMap<String, usize>,
     #[serde(skip)]
@@ -239,17 +241,17 @@ impl Stats {
 
     fn conversation(&mut self, ts: f64, d: &Dissection, frame: &[u8]) {
         let Some(ip) = all_layers(d, frame).find(|l| l.proto() == "ip" || l.proto() == "ipv6") else { return };
-        let (src, dst) = if ip.proto() == "ip" {
-            (ip.text("ip.src"), ip.text("ip.dst"))
-        } else {
-            (ip.text("ipv6.src"), ip.text("ipv6.dst"))
-        };
+        let (src, dst) = if ip.proto() == "ip" { (ip.get("ip.src"), ip.get("ip.dst")) } else { (ip.get("ipv6.src"), ip.get("ipv6.dst")) };
         let (Some(s), Some(t)) = (src, dst) else { return };
-        let key = if s <= t { (s, t) } else { (t, s) };
+        let (ks, kt) = (conv_addr(d, frame, s), conv_addr(d, frame, t));
+        let key = if ks <= kt { (ks, kt) } else { (kt, ks) };
         let i = match self.conv_index.get(&key) {
             Some(&i) => i,
             None => {
-                self.conversations.push(Conversation { a: key.0.clone(), b: key.1.clone(), first: ts, ..Default::default() });
+                // Text only for a new conversation; its ends in text order, as shown.
+                let (s, t) = (d.value_string(frame, s), d.value_string(frame, t));
+                let (a, b) = if s <= t { (s, t) } else { (t, s) };
+                self.conversations.push(Conversation { a, b, first: ts, ..Default::default() });
                 self.conv_index.insert(key, self.conversations.len() - 1);
                 self.conversations.len() - 1
             }
@@ -541,6 +543,22 @@ impl Stats {
             out.push_str(&format!("dissection stopped on an error: {}\n", m.join(", ")));
         }
         out
+    }
+}
+
+/// An address as the conversation table keys it: IPv4, IPv6, or (any other value) its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum ConvAddr {
+    V4([u8; 4]),
+    V6([u8; 16]),
+    Other(String),
+}
+
+fn conv_addr(d: &Dissection, frame: &[u8], f: &crate::model::Field) -> ConvAddr {
+    match f.value {
+        crate::model::Value::Ipv4(a) => ConvAddr::V4(a),
+        crate::model::Value::Ipv6(a) => ConvAddr::V6(a),
+        _ => ConvAddr::Other(d.value_string(frame, f)),
     }
 }
 
