@@ -93,6 +93,8 @@ struct Walk {
     failure: Option<&'static str>,
     /// Addresses and ports of the innermost IPv4/UDP seen so far, as read (L2TP flows).
     addrs: ([u8; 4], [u8; 4]),
+    /// Output SAs of the expanded ESP packets, in traversal order.
+    esp_swaps: std::collections::VecDeque<EspSwap>,
 }
 
 /// How a frame is rewritten besides the address/port/key maps of [`Rules`].
@@ -577,33 +579,68 @@ fn esp_node(
     };
     let payload = d.payload();
     let next_header = IpProto(d.next_header);
-    let inner = match stack::parse_ip_payload(next_header, payload) {
+    let mut inner = match stack::parse_ip_payload(next_header, payload) {
         n if n.emit().ok().as_deref() == Some(payload) => n,
         _ => Node::raw(payload),
     };
-    // Keep the original padding when the new cipher's block allows it.
+    // RFC 3519 tunnels inside the ESP payload are rewritten too.
+    expand_udp_tunnels(&mut inner);
+    // The node first reproduces the input octets with the input's SA (same IV, same
+    // padding): the checksum pass must see the frame as it was. The output SA, SPI and
+    // IV are put in by the rewrite walk (`EspSwap`).
     let total = payload.len() + 2 + usize::from(d.pad_len);
-    let natural = (payload.len() + 2).next_multiple_of(old_sa.encryption.block_len());
-    let pad_to =
-        (total != natural && total.is_multiple_of(sa.encryption.block_len())).then_some(total);
-    let mut iv = b.get(d.iv.clone())?.to_vec();
+    let pad_for = |block: usize| {
+        let natural = (payload.len() + 2).next_multiple_of(block);
+        (total != natural && total.is_multiple_of(block)).then_some(total)
+    };
+    let old_iv = b.get(d.iv.clone())?.to_vec();
+    let old_pad = pad_for(old_sa.encryption.block_len());
+    let same = codec::esp::encrypt(
+        old_sa,
+        old_spi,
+        seq,
+        d.next_header,
+        payload,
+        &old_iv,
+        old_pad,
+    );
+    if same.ok().as_deref() != Some(b) {
+        return None; // not reproducible (e.g. odd padding): stays encrypted
+    }
+    let mut iv = old_iv.clone();
     if iv.len() != sa.encryption.iv_len()
         || (new_spi != old_spi && matches!(sa.encryption, codec::esp::Encryption::AesGcm { .. }))
     {
         iv = derived_iv(new_spi, seq, sa.encryption.iv_len());
     }
+    // Keep the original padding when the new cipher's block allows it.
+    let pad_to = pad_for(sa.encryption.block_len());
     if new_spi != old_spi || sa != *old_sa {
         w.changed += 1;
     }
-    Some(Node::Esp {
-        sa: Box::new(sa),
+    w.esp_swaps.push_back(EspSwap {
+        sa,
         spi: new_spi,
-        seq,
-        next_header,
         iv,
         pad_to,
+    });
+    Some(Node::Esp {
+        sa: Box::new(old_sa.clone()),
+        spi: old_spi,
+        seq,
+        next_header,
+        iv: old_iv,
+        pad_to: old_pad,
         inner: Box::new(inner),
     })
+}
+
+/// What an expanded ESP packet is re-encrypted with (applied after the checksum pass).
+struct EspSwap {
+    sa: codec::esp::Sa,
+    spi: u32,
+    iv: Vec<u8>,
+    pad_to: Option<usize>,
 }
 
 fn child(n: &Node) -> Option<&Node> {
@@ -722,8 +759,23 @@ fn rewrite(n: &mut Node, cx: &Cx<'_>, w: &mut Walk, ether: Option<EtherType>) {
             }
         }
         Node::Esp {
-            spi, seq, iv, sa, ..
-        } if renumber => {
+            spi,
+            seq,
+            iv,
+            sa,
+            pad_to,
+            ..
+        } => {
+            // Expansion and this walk visit ESP nodes in the same (pre-)order.
+            if let Some(x) = w.esp_swaps.pop_front() {
+                **sa = x.sa;
+                *spi = x.spi;
+                *iv = x.iv;
+                *pad_to = x.pad_to;
+            }
+            if !renumber {
+                return rewrite_child(n, cx, w);
+            }
             // Learned under the input's SPI, which an --spi rule may have replaced.
             let learned = |s: &u32| cx.learned.esp_seq_max.get(s).copied();
             let old = cx.rules.spi.iter().find(|(_, n)| n == spi).map(|(o, _)| *o);
@@ -745,6 +797,10 @@ fn rewrite(n: &mut Node, cx: &Cx<'_>, w: &mut Walk, ether: Option<EtherType>) {
         }
         _ => {}
     }
+    rewrite_child(n, cx, w);
+}
+
+fn rewrite_child(n: &mut Node, cx: &Cx<'_>, w: &mut Walk) {
     let e = ether_of(n);
     if let Some(i) = child_mut(n) {
         rewrite(i, cx, w, e);
@@ -923,7 +979,14 @@ fn emit(
             inner,
             trailer,
         } => {
-            let body = emit_inner(inner, None, f)?;
+            // ESP in UDP (RFC 3948): a transport-mode inner checksum uses the outer
+            // IP pseudo-header, as for ESP directly in IP.
+            let inner_ph = if matches!(inner.as_ref(), Node::Esp { .. }) {
+                ph
+            } else {
+                None
+            };
+            let body = emit_inner(inner, inner_ph, f)?;
             let mut h = hdr.clone();
             let m = match ph {
                 Some(p) if hdr.checksum != 0 => {
