@@ -69,10 +69,16 @@ pub struct ReplayArgs {
     /// re-signs the messages changed.
     #[arg(long, value_name = "UNIX|now", num_args = 0..=1, default_missing_value = "now")]
     pub refresh_ident: Option<String>,
-    /// Convert 802.11 (radiotap) data frames to Ethernet II; other 802.11 frames are dropped
-    /// with the reason.
+    /// Convert 802.11 (radiotap) data frames, raw IP and Linux cooked frames to Ethernet II;
+    /// frames without an equivalent (802.11 management, …) are dropped with the reason.
     #[arg(long)]
     pub to_ethernet: bool,
+    /// Destination MAC for frames converted from raw IP/cooked (default 02:00:00:00:00:02).
+    #[arg(long, value_name = "MAC")]
+    pub enet_dst: Option<String>,
+    /// Source MAC for frames converted from raw IP (default 02:00:00:00:00:01).
+    #[arg(long, value_name = "MAC")]
+    pub enet_src: Option<String>,
     /// Largest IP packet: larger frames are refused with their size (default with -i: the
     /// interface's MTU).
     #[arg(long, value_name = "OCTETS")]
@@ -164,7 +170,16 @@ fn config(a: &ReplayArgs, mtu: Option<usize>) -> Result<Config, String> {
                 .map_err(|_| format!("--refresh-ident {s:?}: Unix seconds or `now`"))?,
         ),
     };
+    let mac = |m: &Option<String>, d: [u8; 6]| -> Result<[u8; 6], String> {
+        m.as_deref()
+            .map_or(Ok(d), |s| replay::parse_mac(s).map_err(|e| e.to_string()))
+    };
+    let enet = Some((
+        mac(&a.enet_dst, [2, 0, 0, 0, 0, 2])?,
+        mac(&a.enet_src, [2, 0, 0, 0, 0, 1])?,
+    ));
     Ok(Config {
+        enet,
         fix_checksums: a.fix_checksums,
         resign: a.resign,
         refresh_ident,

@@ -107,8 +107,11 @@ pub struct Config {
     pub resign: bool,
     /// Shift MVTP/MIP Identification timestamps so the first one reads this Unix time.
     pub refresh_ident: Option<u64>,
-    /// Convert 802.11 (radiotap) data frames to Ethernet II.
+    /// Convert 802.11 (radiotap) data frames, raw IP and Linux cooked frames to Ethernet II.
     pub to_ethernet: bool,
+    /// Ethernet addresses (destination, source) for frames that have none (raw IP;
+    /// cooked frames keep their link-layer source): default 02:00:00:00:00:02 and :01.
+    pub enet: Option<([u8; 6], [u8; 6])>,
     /// Renumber per loop pass (ESP sequence, MVTP/MIP Identification, L2TP Ns/Nr).
     pub renumber: bool,
     /// Keys of the input: ESP SAs to decrypt with, MVTP/MIP keys the authenticators
@@ -282,10 +285,19 @@ impl Rewriter {
         let mut out_link = link;
         let mut converted = false;
         if self.cfg.to_ethernet
-            && matches!(link, LinkType::IEEE802_11_RADIOTAP | LinkType::IEEE802_11)
+            && matches!(
+                link,
+                LinkType::IEEE802_11_RADIOTAP
+                    | LinkType::IEEE802_11
+                    | LinkType::RAW
+                    | LinkType::IPV4
+                    | LinkType::IPV6
+                    | LinkType::LINUX_SLL
+                    | LinkType::LINUX_SLL2
+            )
         {
             let root = std::mem::replace(&mut frame.root, Node::Raw(Vec::new()));
-            match to_ethernet(root) {
+            match to_ethernet(root, self.cfg.enet.unwrap_or(DEFAULT_ENET)) {
                 Ok(n) => {
                     frame.root = n;
                     out_link = LinkType::ETHERNET;
@@ -393,9 +405,37 @@ fn ether_of(n: &Node) -> Option<EtherType> {
 /// destination and source from the DA/SA the To DS / From DS bits name (IEEE 802.11
 /// §9.3.2.1), EtherType from the LLC/SNAP header (RFC 1042). Anything else has no
 /// Ethernet equivalent and is refused with the reason.
-fn to_ethernet(n: Node) -> Result<Node, &'static str> {
+fn to_ethernet(n: Node, enet: ([u8; 6], [u8; 6])) -> Result<Node, &'static str> {
+    let eth = |dst, src, t: EtherType, inner: Node| Node::Ethernet {
+        hdr: codec::ethernet::Ethernet {
+            dst,
+            src,
+            type_len: t.0,
+        },
+        inner: Box::new(inner),
+        trailer: Vec::new(),
+    };
     match n {
-        Node::Radiotap { inner, .. } => to_ethernet(*inner),
+        Node::Radiotap { inner, .. } => to_ethernet(*inner, enet),
+        // Raw IP (LINKTYPE_RAW/IPV4/IPV6): the given addresses.
+        n @ Node::Ipv4 { .. } => Ok(eth(enet.0, enet.1, EtherType::IPV4, n)),
+        n @ Node::Ipv6 { .. } => Ok(eth(enet.0, enet.1, EtherType::IPV6, n)),
+        Node::Raw(b) => match b.first().map(|v| v >> 4) {
+            Some(4) => Ok(eth(enet.0, enet.1, EtherType::IPV4, Node::Raw(b))),
+            Some(6) => Ok(eth(enet.0, enet.1, EtherType::IPV6, Node::Raw(b))),
+            _ => Err("neither IP nor 802.11: cannot convert to Ethernet"),
+        },
+        // Linux cooked: the EtherType it names, its 6-octet link-layer source when it has one.
+        Node::Sll { hdr, inner } => {
+            if hdr.protocol < EtherType::MIN_ETHERTYPE {
+                return Err("cooked frame without an EtherType: cannot convert to Ethernet");
+            }
+            let src = match (hdr.halen, hdr.addr) {
+                (6, a) => [a[0], a[1], a[2], a[3], a[4], a[5]],
+                _ => enet.1,
+            };
+            Ok(eth(enet.0, src, EtherType(hdr.protocol), *inner))
+        }
         Node::Ieee80211 { hdr, inner } => {
             if !hdr.has_data() {
                 return Err("802.11 frame without data (management, control or null): no Ethernet equivalent");
@@ -429,6 +469,9 @@ fn to_ethernet(n: Node) -> Result<Node, &'static str> {
         _ => Err("not an 802.11 frame"),
     }
 }
+
+/// Ethernet addresses given to raw IP frames converted to Ethernet (locally administered).
+const DEFAULT_ENET: ([u8; 6], [u8; 6]) = ([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1]);
 
 /// Rewrites one frame of link type `link` with `rules` only (no keys, no loop): the
 /// new octets (the input octets when nothing changed) and the outcome.
