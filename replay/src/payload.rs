@@ -298,3 +298,56 @@ pub(crate) fn l2tp_renumber(b: &mut [u8], ns: u16, nr: u16) -> bool {
     }
     changed
 }
+
+/// Random Vector AVP type (RFC 2661 §4.4.3).
+const L2TP_RANDOM_VECTOR: u16 = 36;
+
+/// Re-hides every hidden AVP of an L2TP control message with a new shared secret (RFC 2661
+/// §4.3), in place: revealed with `old` and the most recent Random Vector, hidden again
+/// with `new`, same Random Vector, same padding (so the same length). A hidden AVP that
+/// `old` does not reveal (its length prefix does not fit) stays as it was.
+pub(crate) fn l2tp_rehide(b: &mut [u8], old: &[u8], new: &[u8]) -> Edit {
+    use codec::l2tp::hidden;
+    let mut e = Edit::default();
+    let mut spots = Vec::new();
+    {
+        let Ok(v) = codec::l2tp::MessageView::new(b) else {
+            return e;
+        };
+        let mut rv: Option<Vec<u8>> = None;
+        for a in v.avps() {
+            let Ok(a) = a else { break };
+            if a.vendor().0 == 0 && a.attr_type() == L2TP_RANDOM_VECTOR && !a.hidden() {
+                rv = Some(a.value().to_vec());
+            } else if a.hidden() {
+                let at = a.offset() + codec::l2tp::avp::HEADER_LEN;
+                spots.push((at, a.attr_type(), rv.clone(), a.value().to_vec()));
+            }
+        }
+    }
+    for (at, attr_type, rv, ct) in spots {
+        let Some(rv) = rv else {
+            e.failure = Some("l2tp hidden AVP without a Random Vector");
+            continue;
+        };
+        let plain = hidden::unhide_subformat(attr_type, old, &rv, &ct);
+        let Ok(value) = hidden::original_value(&plain) else {
+            e.kept_bad += 1;
+            continue;
+        };
+        let padding = plain
+            .get(hidden::ORIGINAL_LEN_LEN + value.len()..)
+            .unwrap_or_default();
+        let Ok(h) = hidden::hide_value(attr_type, new, &rv, value, padding) else {
+            continue;
+        };
+        if let Some(d) = b.get_mut(at..at + h.len()) {
+            if d != &h[..] {
+                d.copy_from_slice(&h);
+                e.changed = true;
+            }
+            e.signed += 1;
+        }
+    }
+    e
+}

@@ -175,6 +175,8 @@ struct Cx<'a> {
     read_mip: Option<&'a KeyStore>,
     write_mvtp: &'a KeyStore,
     write_mip: &'a KeyStore,
+    l2tp_old: Option<&'a [u8]>,
+    l2tp_new: Option<&'a [u8]>,
 }
 
 impl Rewriter {
@@ -280,6 +282,8 @@ impl Rewriter {
             read_mip: read.map(|k| &k.mip),
             write_mvtp: write.map_or(&self.empty, |k| &k.mvtp),
             write_mip: write.map_or(&self.empty, |k| &k.mip),
+            l2tp_old: read.and_then(|k| k.l2tp_secret.as_deref()),
+            l2tp_new: write.and_then(|k| k.l2tp_secret.as_deref()),
         };
         expand_esp(&mut frame.root, &cx, &mut w);
         let mut out_link = link;
@@ -769,7 +773,15 @@ fn rewrite(n: &mut Node, cx: &Cx<'_>, w: &mut Walk, ether: Option<EtherType>) {
                 if (sp == MIP_PORT || dp == MIP_PORT) && edit_payloads {
                     let pcx = payload_cx(cx, Kind::Mip);
                     apply_edit(payload::edit(b, Kind::Mip, cx.shift, &pcx), w);
-                } else if (sp == L2TP_PORT || dp == L2TP_PORT) && renumber {
+                } else if sp == L2TP_PORT || dp == L2TP_PORT {
+                    if let (true, Some(old), Some(new)) = (cx.cfg.resign, cx.l2tp_old, cx.l2tp_new)
+                    {
+                        if old != new {
+                            apply_edit(payload::l2tp_rehide(b, old, new), w);
+                        }
+                    }
+                }
+                if (sp == L2TP_PORT || dp == L2TP_PORT) && renumber {
                     if let Some((_, control)) = payload::l2tp_ns_at(b) {
                         let (a, z) = w.addrs;
                         let own = cx

@@ -346,3 +346,58 @@ fn loop_renumbers_esp_sequence_under_a_new_spi() {
     }
     assert!(n >= 3);
 }
+
+/// RFC 2661 §4.3: with --resign and a new L2TP secret, hidden AVPs are hidden again under
+/// the new secret (same Random Vector, same length): the new secret reveals the original
+/// value, the old one no longer does.
+#[test]
+fn rfc2661_hidden_avps_rehidden_with_new_secret() {
+    let text = std::fs::read_to_string(cap("spec-vectors.keys.json")).unwrap();
+    let old = Keys::from_json(&text).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    j["l2tp_secret"] = serde_json::json!("a new tunnel secret");
+    let new = Keys::from_value(&j).unwrap();
+    let mut rw = Rewriter::new(
+        Rules::default(),
+        Config {
+            resign: true,
+            keys: Some(old.clone()),
+            new_keys: Some(new.clone()),
+            ..Config::default()
+        },
+    );
+    let session = |k: &Keys, l: LinkType, f: &[u8]| {
+        let mut d = Dissector::new(DConfig::default(), k.clone());
+        let mut x = Dissection::default();
+        d.dissect(l, f, f.len(), &mut x);
+        let v: Vec<Value> = x
+            .find("l2tp.avp.assigned_session_id")
+            .map(|f| f.value.clone())
+            .collect();
+        v
+    };
+    let mut seen = 0;
+    for (l, data) in packets(&cap("spec-vectors.pcapng")) {
+        let o = rw.frame(l, &data, 0);
+        let out = &o.frames[0];
+        let before = session(&old, l, &data);
+        if before.is_empty() || data == *out {
+            assert_eq!(data, *out, "only frames with hidden AVPs change");
+            continue;
+        }
+        assert_eq!(out.len(), data.len());
+        assert_eq!(
+            session(&new, l, out),
+            before,
+            "the new secret reveals the same value"
+        );
+        assert_ne!(
+            session(&old, l, out),
+            before,
+            "the old secret no longer does"
+        );
+        assert_eq!(checksum_counts(l, out).1, 0, "UDP checksum fixed");
+        seen += 1;
+    }
+    assert_eq!(seen, 1);
+}
