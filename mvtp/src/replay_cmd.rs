@@ -34,7 +34,8 @@ pub struct ReplayArgs {
     /// Input capture (`-` for stdin).
     #[arg(value_name = "IN")]
     pub input: String,
-    /// IPv4 map OLD=NEW: a prefix (`198.51.100.0/24=10.9.0.0/24`, host part kept) or one address.
+    /// Address map OLD=NEW: an IPv4 or IPv6 prefix (`198.51.100.0/24=10.9.0.0/24`, host part
+    /// kept) or one address.
     #[arg(long = "map", value_name = "OLD=NEW")]
     pub map: Vec<String>,
     /// MAC map OLD=NEW (`aa:bb:cc:dd:ee:ff=02:00:00:00:00:01`).

@@ -23,4 +23,4 @@ pub mod send;
 pub use rewrite::{
     checksum_counts, ipv4_addresses, rewrite_frame, Config, Outcome, Output, Rewriter, Stats,
 };
-pub use rules::{parse_mac, Cidr, MapError, Rules};
+pub use rules::{parse_mac, Cidr, Cidr6, MapError, Rules};

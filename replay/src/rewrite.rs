@@ -765,6 +765,10 @@ fn rewrite(n: &mut Node, cx: &Cx<'_>, w: &mut Walk, ether: Option<EtherType>) {
                 }
             }
         }
+        Node::Ipv6 { hdr, .. } => {
+            set(&mut hdr.src, |v| r.map_ipv6(v), w);
+            set(&mut hdr.dst, |v| r.map_ipv6(v), w);
+        }
         Node::Udp { hdr, inner, .. } => {
             let (sp, dp) = (hdr.src_port, hdr.dst_port);
             set(&mut hdr.src_port, |v| r.map_port(v), w);
@@ -890,7 +894,7 @@ fn esp_raw(b: &[u8], r: &Rules, w: &mut Walk, renumber: bool) {
         w.failure = Some("esp spi: integrity check value needs the SA");
     } else if renumber {
         w.failure = Some("esp sequence: integrity check value needs the SA");
-    } else if !r.ipv4.is_empty() || !r.port.is_empty() {
+    } else if !r.ipv4.is_empty() || !r.ipv6.is_empty() || !r.port.is_empty() {
         w.failure = Some("encrypted");
     }
 }

@@ -49,6 +49,52 @@ impl Cidr {
     }
 }
 
+/// An IPv6 prefix `a:b::c/len` (a single address is `/128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr6 {
+    /// Network address (host bits as given).
+    pub addr: [u8; 16],
+    /// Prefix length, 0..=128.
+    pub len: u8,
+}
+
+impl Cidr6 {
+    fn mask(self) -> u128 {
+        if self.len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(self.len))
+        }
+    }
+
+    /// True when `a` lies in this prefix.
+    pub fn contains(self, a: [u8; 16]) -> bool {
+        (u128::from_be_bytes(a) ^ u128::from_be_bytes(self.addr)) & self.mask() == 0
+    }
+
+    /// Parses `a:b::c` or `a:b::c/len`.
+    pub fn parse(s: &str) -> Result<Cidr6, MapError> {
+        let (a, l) = match s.split_once('/') {
+            Some((a, l)) => (
+                a,
+                l.parse::<u8>()
+                    .map_err(|_| MapError::new(s, "bad prefix length"))?,
+            ),
+            None => (s, 128),
+        };
+        if l > 128 {
+            return Err(MapError::new(s, "prefix length above 128"));
+        }
+        let ip: std::net::Ipv6Addr = a
+            .parse()
+            .map_err(|_| MapError::new(s, "bad IPv6 address"))?;
+        Ok(Cidr6 {
+            addr: ip.octets(),
+            len: l,
+        })
+    }
+}
+
 /// A rule that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapError {
@@ -109,6 +155,8 @@ fn split_eq(s: &str) -> Result<(&str, &str), MapError> {
 pub struct Rules {
     /// IPv4 prefix maps (host part kept); both prefixes have the same length.
     pub ipv4: Vec<(Cidr, Cidr)>,
+    /// IPv6 prefix maps (host part kept); both prefixes have the same length.
+    pub ipv6: Vec<(Cidr6, Cidr6)>,
     /// MAC maps.
     pub mac: Vec<([u8; 6], [u8; 6])>,
     /// UDP/TCP port maps (source and destination).
@@ -120,9 +168,18 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// Adds `--map OLD=NEW` (`198.51.100.0/24=10.9.0.0/24` or `192.0.2.1=10.0.0.1`).
+    /// Adds `--map OLD=NEW` (`198.51.100.0/24=10.9.0.0/24` or `192.0.2.1=10.0.0.1`;
+    /// IPv6 `2001:db8::/32=fd00:1::/32`).
     pub fn add_map(&mut self, s: &str) -> Result<(), MapError> {
         let (a, b) = split_eq(s)?;
+        if a.contains(':') || b.contains(':') {
+            let (a, b) = (Cidr6::parse(a)?, Cidr6::parse(b)?);
+            if a.len != b.len {
+                return Err(MapError::new(s, "both sides need the same prefix length"));
+            }
+            self.ipv6.push((a, b));
+            return Ok(());
+        }
         let (a, b) = (Cidr::parse(a)?, Cidr::parse(b)?);
         if a.len != b.len {
             return Err(MapError::new(s, "both sides need the same prefix length"));
@@ -163,6 +220,7 @@ impl Rules {
     /// True when no rule is given (an identity rewrite).
     pub fn is_empty(&self) -> bool {
         self.ipv4.is_empty()
+            && self.ipv6.is_empty()
             && self.mac.is_empty()
             && self.port.is_empty()
             && self.gre_key.is_empty()
@@ -174,6 +232,14 @@ impl Rules {
         let (from, to) = self.ipv4.iter().find(|(f, _)| f.contains(a))?;
         let m = from.mask();
         let v = (u32::from_be_bytes(to.addr) & m) | (u32::from_be_bytes(a) & !m);
+        Some(v.to_be_bytes())
+    }
+
+    /// The mapped IPv6 address (host part kept), or `None` when no rule matches.
+    pub fn map_ipv6(&self, a: [u8; 16]) -> Option<[u8; 16]> {
+        let (from, to) = self.ipv6.iter().find(|(f, _)| f.contains(a))?;
+        let m = from.mask();
+        let v = (u128::from_be_bytes(to.addr) & m) | (u128::from_be_bytes(a) & !m);
         Some(v.to_be_bytes())
     }
 

@@ -51,3 +51,57 @@ fn mac_port_key_spi_maps() {
     assert_eq!(r.map_spi(4096), Some(0x2000));
     assert!(Cidr::parse("0.0.0.0/0").unwrap().contains([255, 1, 2, 3]));
 }
+
+/// RFC 8200 / RFC 768 over IPv6: a prefix map rewrites IPv6 source and destination (host
+/// part kept) and the UDP checksum over the new pseudo-header verifies.
+#[test]
+fn ipv6_prefix_map_and_udp_checksum() {
+    use codec::numbers::{EtherType, IpProto, LinkType};
+    use codec::stack::Node;
+    let mut r = Rules::default();
+    r.add_map("2001:db8::/32=fd00:1::/32").unwrap();
+    assert!(
+        r.add_map("2001:db8::/32=fd00::/16").is_err(),
+        "prefix lengths differ"
+    );
+    let src: std::net::Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let dst: std::net::Ipv6Addr = "2001:db8:0:1::2".parse().unwrap();
+    assert_eq!(
+        r.map_ipv6(src.octets()),
+        Some("fd00:1::1".parse::<std::net::Ipv6Addr>().unwrap().octets())
+    );
+    let mut ip = codec::ipv6::Ipv6::default();
+    ip.src = src.octets();
+    ip.dst = dst.octets();
+    ip.next_header = IpProto::UDP;
+    ip.hop_limit = 64;
+    let n = Node::ethernet(
+        [2, 0, 0, 0, 0, 2],
+        [2, 0, 0, 0, 0, 1],
+        EtherType::IPV6,
+        Node::Ipv6 {
+            hdr: ip,
+            inner: Box::new(Node::udp(4000, 5000, Node::raw(&b"six"[..]))),
+        },
+    );
+    let b = n.emit_fixed().unwrap();
+    assert_eq!(replay::checksum_counts(LinkType::ETHERNET, &b), (1, 0));
+    let (out, o) = replay::rewrite_frame(LinkType::ETHERNET, &b, &r, false);
+    assert_eq!(o, replay::Outcome::Rewritten);
+    assert_eq!(
+        &out[22..38],
+        &"fd00:1::1".parse::<std::net::Ipv6Addr>().unwrap().octets()
+    );
+    assert_eq!(
+        &out[38..54],
+        &"fd00:1:0:1::2"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets()
+    );
+    assert_eq!(
+        replay::checksum_counts(LinkType::ETHERNET, &out),
+        (1, 0),
+        "UDP checksum recomputed"
+    );
+}
