@@ -70,11 +70,13 @@ fn ipv6_prefix_map_and_udp_checksum() {
         r.map_ipv6(src.octets()),
         Some("fd00:1::1".parse::<std::net::Ipv6Addr>().unwrap().octets())
     );
-    let mut ip = codec::ipv6::Ipv6::default();
-    ip.src = src.octets();
-    ip.dst = dst.octets();
-    ip.next_header = IpProto::UDP;
-    ip.hop_limit = 64;
+    let ip = codec::ipv6::Ipv6 {
+        src: src.octets(),
+        dst: dst.octets(),
+        next_header: IpProto::UDP,
+        hop_limit: 64,
+        ..Default::default()
+    };
     let n = Node::ethernet(
         [2, 0, 0, 0, 0, 2],
         [2, 0, 0, 0, 0, 1],
