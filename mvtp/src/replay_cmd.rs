@@ -447,6 +447,9 @@ fn prepare(
     'passes: for pass in 0..a.loops {
         let reuse = pass > 0 && !a.renumber;
         for (i, f) in frames.iter().enumerate() {
+            if out.len() as u64 >= limit {
+                break 'passes;
+            }
             let o = if reuse {
                 match first_pass.get(i) {
                     Some(o) => o.clone(),
