@@ -63,7 +63,12 @@ impl<'a> LayerRef<'a> {
 
     /// The first `name` rendered as text (spec §10 formats).
     pub fn text(&self, name: &str) -> Option<String> {
-        self.get(name).map(|f| self.d.value_string(self.frame, f))
+        // The fast renderer (same text as `Dissection::render`, without `core::fmt`).
+        self.get(name).map(|f| {
+            let mut s = String::new();
+            crate::output::render(self.d, self.frame, f, &mut s);
+            s
+        })
     }
 
     /// The octets of the first `name`.

@@ -257,7 +257,11 @@ impl Pdu {
 }
 
 pub(crate) fn mac_str(m: [u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    // Lowercase, colon-separated (as `{:02x}` each), without the formatting machinery: this
+    // runs for most findings.
+    let mut s = String::with_capacity(17);
+    crate::output::push_mac(&mut s, &m);
+    s
 }
 
 #[derive(Debug, Clone)]
@@ -403,7 +407,28 @@ impl Checker {
                 continue;
             }
             let layer = d.layers.get(pd.layer).map_or("", |l| l.proto);
-            self.report_sev(r.id, pd.diag.severity, number, vec![], Some(pd.diag.offset), vec![], format!("{layer}: {}", pd.diag));
+            // "{layer}: {diagnostic}", the diagnostic as its `Display` writes it, built
+            // without the formatting machinery (a malformed capture has one per packet).
+            let g = &pd.diag;
+            let mut m = String::with_capacity(layer.len() + g.field.len() + g.detail.len() + 48);
+            m.push_str(layer);
+            m.push_str(": ");
+            m.push_str(g.field);
+            m.push_str(" at offset ");
+            crate::output::push_u64(&mut m, g.offset as u64);
+            m.push_str(": ");
+            m.push_str(&g.detail);
+            if let Some(k) = g.kind {
+                m.push_str(" (");
+                m.push_str(k.as_str());
+                m.push(')');
+            }
+            if let Some(c) = g.clause {
+                m.push_str(" [");
+                m.push_str(c);
+                m.push(']');
+            }
+            self.report_sev(r.id, pd.diag.severity, number, vec![], Some(pd.diag.offset), vec![], m);
         }
     }
 

@@ -342,6 +342,16 @@ pub fn push_ipv4(out: &mut String, a: &[u8; 4]) {
     push_ascii(out, &buf[..n]);
 }
 
+/// Appends an IEEE 802 address, lowercase with colons.
+pub fn push_mac(out: &mut String, m: &[u8; 6]) {
+    let mut buf = [b':'; 17];
+    for (i, x) in m.iter().enumerate() {
+        buf[3 * i] = HEX[usize::from(x >> 4)];
+        buf[3 * i + 1] = HEX[usize::from(x & 15)];
+    }
+    push_ascii(out, &buf);
+}
+
 /// Appends `v` in lowercase hexadecimal without leading zeros (like `{:x}`).
 pub fn push_hex_u64(out: &mut String, v: u64) {
     let digits = ((64 - v.leading_zeros() as usize) + 3) / 4;
@@ -387,14 +397,7 @@ pub fn render(d: &Dissection, frame: &[u8], f: &Field, out: &mut String) {
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Ipv4(a) => push_ipv4(out, a),
-        Value::Mac(m) => {
-            let mut buf = [b':'; 17];
-            for (i, x) in m.iter().enumerate() {
-                buf[3 * i] = HEX[usize::from(x >> 4)];
-                buf[3 * i + 1] = HEX[usize::from(x & 15)];
-            }
-            push_ascii(out, &buf);
-        }
+        Value::Mac(m) => push_mac(out, m),
         Value::Bytes => push_hex_bytes(out, d.field_bytes(frame, f)),
         Value::Str(s) => out.push_str(s),
         _ => d.render(frame, f, out),
