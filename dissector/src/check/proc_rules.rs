@@ -177,7 +177,7 @@ impl Obligations {
     fn take_due(&mut self, now: f64) -> Vec<Obligation> {
         let mut seqs = Vec::new();
         while let Some(std::cmp::Reverse((Due(d), seq))) = self.by_due.peek().copied() {
-            if !(d < now) {
+            if d.partial_cmp(&now) != Some(std::cmp::Ordering::Less) {
                 break;
             }
             self.by_due.pop();

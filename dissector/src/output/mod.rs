@@ -354,7 +354,7 @@ pub fn push_mac(out: &mut String, m: &[u8; 6]) {
 
 /// Appends `v` in lowercase hexadecimal without leading zeros (like `{:x}`).
 pub fn push_hex_u64(out: &mut String, v: u64) {
-    let digits = ((64 - v.leading_zeros() as usize) + 3) / 4;
+    let digits = (64 - v.leading_zeros() as usize).div_ceil(4);
     let digits = digits.max(1);
     let mut buf = [0u8; 16];
     for (k, b) in buf[..digits].iter_mut().enumerate() {
@@ -493,6 +493,73 @@ mod tests {
         assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\"");
         let v: String = serde_json::from_str(&s).unwrap();
         assert_eq!(v, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn stack_built_numbers_and_addresses_match_core_fmt() {
+        for v in [
+            0u64,
+            7,
+            9,
+            10,
+            99,
+            100,
+            255,
+            1000,
+            65535,
+            4_294_967_295,
+            u64::MAX,
+        ] {
+            let mut s = String::new();
+            push_u64(&mut s, v);
+            assert_eq!(s, format!("{v}"));
+            s.clear();
+            push_hex_u64(&mut s, v);
+            assert_eq!(s, format!("{v:x}"));
+            for w in [0usize, 2, 5, 9, 20, 40] {
+                s.clear();
+                push_u64_padded(&mut s, v, w, b'0');
+                assert_eq!(s, format!("{v:0w$}"));
+                s.clear();
+                push_u64_padded(&mut s, v, w, b' ');
+                assert_eq!(s, format!("{v:w$}"));
+            }
+        }
+        for a in [
+            [0u8, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 100, 9],
+            [198, 51, 100, 20],
+        ] {
+            let mut s = String::new();
+            push_ipv4(&mut s, &a);
+            assert_eq!(s, std::net::Ipv4Addr::from(a).to_string());
+        }
+        let m = [0, 0x1e, 0x49, 0x7a, 0x10, 0xff];
+        let mut s = String::new();
+        push_mac(&mut s, &m);
+        assert_eq!(s, "00:1e:49:7a:10:ff");
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        s.clear();
+        push_hex_bytes(&mut s, &bytes);
+        assert_eq!(s, ::hex::encode(&bytes));
+        for ns in [
+            0i128,
+            5,
+            999_999_999,
+            1_000_000_000,
+            -1,
+            i128::from(u64::MAX) * 3,
+        ] {
+            let mut s = String::new();
+            write_signed_nanos(ns, &mut s);
+            let a = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            assert_eq!(
+                s,
+                format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+            );
+        }
     }
 
     #[test]
