@@ -27,12 +27,12 @@ impl<'a> LayerRef<'a> {
 
     /// The first field named `name` in this layer.
     pub fn get(&self, name: &str) -> Option<&'a Field> {
-        self.fields().iter().find(|f| f.name == name && f.value != Value::Empty)
+        self.fields().iter().find(|f| crate::output::same_name(f.name, name) && !matches!(f.value, Value::Empty))
     }
 
     /// Every field named `name` in this layer.
     pub fn all(&self, name: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
-        self.fields().iter().filter(move |f| f.name == name && f.value != Value::Empty)
+        self.fields().iter().filter(move |f| crate::output::same_name(f.name, name) && !matches!(f.value, Value::Empty))
     }
 
     /// The first `name` as an unsigned integer.
