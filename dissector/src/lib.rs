@@ -15,6 +15,7 @@ pub mod keys;
 pub mod layers;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod reassembly;
 pub mod stats;
 

@@ -73,6 +73,11 @@ pub struct CheckArgs {
     /// Write the capture back as pcapng with each finding as a packet comment.
     #[arg(long, value_name = "FILE")]
     pub annotate: Option<String>,
+    /// Findings listed per rule (the rest are counted): keeps memory bounded on captures
+    /// where one rule breaks on every packet. 0 lists all; `--expect`, `--write-expect`
+    /// and `--annotate` list all.
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
     /// Print the rule catalogue and exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -101,6 +106,13 @@ pub fn run(a: &CheckArgs) -> ExitCode {
         None => CheckConfig::default(),
     };
     cfg.skip.extend(a.skip.iter().cloned());
+    if let Some(n) = a.max_findings {
+        cfg.max_findings_per_rule = n;
+    }
+    if a.expect.is_some() || a.write_expect.is_some() || a.annotate.is_some() {
+        // Exact frames are compared, written or annotated: list every finding.
+        cfg.max_findings_per_rule = 0;
+    }
     cfg.partial_capture |= a.partial;
     if let Some(bad) = cfg.skip.iter().find(|id| dissector::check::catalogue::rule(id).is_none()) {
         fail!("--skip {bad}: unknown rule (see mvtp check --list-rules)");
@@ -118,15 +130,16 @@ pub fn run(a: &CheckArgs) -> ExitCode {
     if a.annotate.is_some() && a.input.path().is_none_or(|p| p == "-") {
         fail!("--annotate reads the capture twice: give a file, not standard input");
     }
-    let mut o = match a.input.open() {
+    let o = match a.input.open() {
         Ok(o) => o,
         Err(e) => fail!("{e}"),
     };
     let mut checker = Checker::new(cfg);
+    let (name, keys_given) = (o.name.clone(), o.keys_given);
     if let Err(e) = o.for_each(|n, ts, d, data| checker.packet(n, ts, d, data)) {
         fail!("{e}");
     }
-    let report = checker.finish(o.keys_given);
+    let report = checker.finish(keys_given);
     let format = match a.format {
         CheckFormat::Text => Format::Text,
         CheckFormat::Json => Format::Json,
@@ -134,14 +147,14 @@ pub fn run(a: &CheckArgs) -> ExitCode {
         CheckFormat::Sarif => Format::Sarif,
         CheckFormat::Github => Format::Github,
     };
-    print!("{}", render(&report, format, &o.name));
+    print!("{}", render(&report, format, &name));
     if let Some(path) = &a.write_expect {
         if let Err(e) = std::fs::write(path, Expectations::from_report(&report).to_toml()) {
             fail!("--write-expect {path}: {e}");
         }
     }
     if let Some(out) = &a.annotate {
-        if let Err(e) = annotate(&o.name, out, &report) {
+        if let Err(e) = annotate(&name, out, &report) {
             fail!("--annotate {out}: {e}");
         }
     }
@@ -162,7 +175,10 @@ pub fn run(a: &CheckArgs) -> ExitCode {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    let s = &report.summary;
+    let failing = threshold.is_some_and(|t| {
+        [(Severity::Error, s.errors), (Severity::Warning, s.warnings), (Severity::Info, s.infos)].iter().any(|&(sev, n)| n > 0 && sev >= t)
+    });
     if failing {
         ExitCode::from(EXIT_FINDINGS)
     } else {

@@ -34,9 +34,12 @@ pub struct InputArgs {
 /// An opened input: the capture reader and a dissector with its keys and configuration.
 pub struct Opened {
     /// The capture.
-    pub reader: CaptureReader<Box<dyn Read>>,
+    pub reader: CaptureReader<Box<dyn Read + Send>>,
     /// The dissector.
     pub dissector: Dissector,
+    /// A regular file read to its end: [`Opened::for_each`] may dissect it on a second
+    /// thread ([`dissector::pipeline`]).
+    pub pipelinable: bool,
     /// True when any key was given (rules that need keys are evaluated).
     pub keys_given: bool,
     /// The input's name, for reports.
@@ -46,19 +49,36 @@ pub struct Opened {
 impl Opened {
     /// Reads every packet, dissects it, and hands (number from 1, capture time in seconds,
     /// dissection, octets) to `each`. Returns the number of packets, or the read error.
-    pub fn for_each(&mut self, mut each: impl FnMut(u64, f64, &dissector::model::Dissection, &[u8])) -> Result<u64, String> {
+    pub fn for_each(self, mut each: impl FnMut(u64, f64, &dissector::model::Dissection, &[u8])) -> Result<u64, String> {
+        if self.pipelinable && dissector::pipeline::worth_it() {
+            struct Each<F>(F, u64);
+            impl<F: FnMut(u64, f64, &dissector::model::Dissection, &[u8])> dissector::pipeline::Sink for Each<F> {
+                fn packet(&mut self, p: &dissector::capture::Packet<'_>, d: &dissector::model::Dissection) -> bool {
+                    self.1 += 1;
+                    (self.0)(self.1, p.ts.as_f64(), d, p.data);
+                    true
+                }
+            }
+            let mut sink = Each(each, 0);
+            let end = dissector::pipeline::run(Box::new(self.reader), self.dissector, &mut sink);
+            return match end.input_error {
+                Some(e) => Err(format!("{}: {e} (after {} packets)", self.name, sink.1)),
+                None => Ok(sink.1),
+            };
+        }
         let mut d = dissector::model::Dissection::default();
+        let (mut reader, mut dissector) = (self.reader, self.dissector);
         let mut n = 0u64;
         loop {
-            let p = match self.reader.next_packet() {
+            let p = match reader.next_packet() {
                 Ok(Some(p)) => p,
                 Ok(None) => return Ok(n),
                 Err(e) => return Err(format!("{}: {e} (after {n} packets)", self.name)),
             };
             n += 1;
             let ts = p.ts.as_f64();
-            self.dissector.set_time(ts);
-            self.dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
+            dissector.set_time(ts);
+            dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut d);
             each(n, ts, &d, p.data);
         }
     }
@@ -90,7 +110,7 @@ impl InputArgs {
         let Some(path) = self.path() else {
             return Err("no input: give a capture file (-r FILE, or - for stdin)".into());
         };
-        let src: Box<dyn Read> = if path == "-" {
+        let src: Box<dyn Read + Send> = if path == "-" {
             Box::new(std::io::stdin())
         } else {
             Box::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?)
@@ -100,6 +120,7 @@ impl InputArgs {
         Ok(Opened {
             reader,
             dissector: Dissector::new(config, keys),
+            pipelinable: path != "-" && !self.follow,
             keys_given,
             name: path.to_string(),
         })

@@ -22,7 +22,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, ErrorKind, IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// tshark's `-E` field-output options: given to our `-E` (tcpdump's ESP secrets) they are
@@ -403,8 +403,7 @@ pub fn run(a: ReadArgs) -> ExitCode {
         && source.as_deref().is_some_and(|s| s != "-")
         && !a.follow
         && !run.line_buffered
-        && std::env::var("MVTP_THREADS").map_or(true, |v| v.trim() != "1")
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        && dissector::pipeline::worth_it();
     let (input_error, skipped) = match input {
         Input::Capture(r) if pipelined => pipeline(r, dissector, &mut run),
         mut input => {
@@ -652,134 +651,28 @@ fn sequential(input: &mut Input, mut dissector: Dissector, run: &mut Run<'_>) ->
 /// `BufWriter`'s, so they go straight through).
 const TEXT_CHUNK: usize = 256 << 10;
 
-/// Packets per batch handed from the dissecting thread to the printing one.
-const BATCH: usize = 32;
-/// Batches in flight between the two threads (memory stays flat: at most this many plus
-/// two are ever allocated).
-const BATCHES_IN_FLIGHT: usize = 2;
+impl dissector::pipeline::Sink for Run<'_> {
+    fn packet(&mut self, p: &Packet<'_>, d: &Dissection) -> bool {
+        Run::packet(self, p, d)
+    }
 
-/// One packet copied out of the reader with its dissection.
-#[derive(Default)]
-struct Slot {
-    ts: Timestamp,
-    linktype: LinkType,
-    interface: u32,
-    orig_len: u32,
-    data: Vec<u8>,
-    comment: Option<String>,
-    d: Dissection,
+    fn batch_done(&mut self, offset: u64) {
+        let packets = self.c.packets;
+        if let Some(pr) = self.progress.as_mut() {
+            pr.update(offset, packets);
+        }
+    }
 }
 
-/// A run of packets; slots and their dissections are reused batch after batch.
-#[derive(Default)]
-struct Batch {
-    slots: Vec<Slot>,
-    len: usize,
-    /// Stream offset after the batch (for the progress bar).
-    offset: u64,
-    /// The reader's skipped blocks, when they changed.
-    skipped: Option<Vec<(String, u64)>>,
-    /// `Some` on the last batch: `Some(None)` at the end of the input, `Some(Some(e))` on
-    /// an input error.
-    end: Option<Option<String>>,
-}
-
-/// Dissects on a second thread (reading and dissecting in capture order, so reassembly
-/// and every cross-packet state see what the one-thread run sees) while this thread
-/// counts, filters and prints. Returns the input error and the skipped blocks.
+/// Dissects on a second thread while this one counts, filters and prints
+/// ([`dissector::pipeline`]). Returns the input error and the skipped blocks.
 fn pipeline(
-    mut reader: Box<CaptureReader<Box<dyn Read + Send>>>,
-    mut dissector: Dissector,
+    reader: Box<CaptureReader<Box<dyn Read + Send>>>,
+    dissector: Dissector,
     run: &mut Run<'_>,
 ) -> (Option<String>, Vec<(String, u64)>) {
-    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
-    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-    let producer = std::thread::spawn(move || {
-        let mut skipped_seen = 0u64;
-        loop {
-            let mut b = empty_rx.try_recv().unwrap_or_default();
-            b.len = 0;
-            b.skipped = None;
-            b.end = None;
-            while b.len < BATCH {
-                match reader.next_packet() {
-                    Ok(Some(p)) => {
-                        if b.slots.len() == b.len {
-                            b.slots.push(Slot::default());
-                        }
-                        let s = &mut b.slots[b.len];
-                        s.ts = p.ts;
-                        s.linktype = p.linktype;
-                        s.interface = p.interface;
-                        s.orig_len = p.orig_len;
-                        s.data.clear();
-                        s.data.extend_from_slice(p.data);
-                        match (p.comment, &mut s.comment) {
-                            (None, c) => *c = None,
-                            (Some(t), Some(c)) => {
-                                c.clear();
-                                c.push_str(t);
-                            }
-                            (Some(t), c) => *c = Some(t.to_string()),
-                        }
-                        dissector.set_time(p.ts.as_f64());
-                        dissector.dissect(p.linktype, p.data, p.orig_len as usize, &mut s.d);
-                        b.len += 1;
-                    }
-                    Ok(None) => b.end = Some(None),
-                    Err(e) => b.end = Some(Some(e.to_string())),
-                }
-                if b.end.is_some() {
-                    break;
-                }
-            }
-            b.offset = reader.offset();
-            let n: u64 = reader.skipped.iter().map(|x| x.1).sum();
-            if n != skipped_seen {
-                skipped_seen = n;
-                b.skipped = Some(reader.skipped.clone());
-            }
-            let last = b.end.is_some();
-            if full_tx.send(b).is_err() || last {
-                return;
-            }
-        }
-    });
-    let mut skipped = Vec::new();
-    let mut input_error = None;
-    'batches: while let Ok(mut b) = full_rx.recv() {
-        if let Some(s) = b.skipped.take() {
-            skipped = s;
-        }
-        for s in &b.slots[..b.len] {
-            let p = Packet {
-                ts: s.ts,
-                linktype: s.linktype,
-                interface: s.interface,
-                orig_len: s.orig_len,
-                data: &s.data,
-                comment: s.comment.as_deref(),
-            };
-            if !run.packet(&p, &s.d) {
-                break 'batches;
-            }
-        }
-        if let Some(pr) = run.progress.as_mut() {
-            pr.update(b.offset, run.c.packets);
-        }
-        if let Some(end) = b.end.take() {
-            input_error = end;
-            break;
-        }
-        let _ = empty_tx.send(b);
-    }
-    // Ended early (-c, closed output): the reader stops at its next send. It is not
-    // waited for, as it may be blocked reading.
-    drop(full_rx);
-    if input_error.is_some() || producer.is_finished() {
-        let _ = producer.join();
-    }
-    (input_error, skipped)
+    let end = dissector::pipeline::run(reader, dissector, run);
+    (end.input_error, end.skipped)
 }
 
 /// A one-line progress bar on stderr, redrawn at most ten times a second and only once a

@@ -27,7 +27,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(a: &StatsArgs) -> ExitCode {
-    let mut o = match a.input.open() {
+    let o = match a.input.open() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("mvtp stats: {e}");

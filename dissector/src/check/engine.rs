@@ -69,6 +69,9 @@ pub struct CheckConfig {
     pub skip: Vec<String>,
     /// Severity overrides by rule.
     pub severity: BTreeMap<String, Severity>,
+    /// Findings kept (listed) per rule; later ones are counted only, so memory stays
+    /// bounded however many packets break a rule. 0: keep every finding.
+    pub max_findings_per_rule: usize,
 }
 
 impl CheckConfig {
@@ -96,6 +99,7 @@ impl Default for CheckConfig {
             trusted_subnets: Vec::new(),
             skip: Vec::new(),
             severity: BTreeMap::new(),
+            max_findings_per_rule: 1000,
         }
     }
 }
@@ -154,6 +158,9 @@ pub struct Summary {
     pub infos: u64,
     /// Findings by rule.
     pub by_rule: BTreeMap<&'static str, u64>,
+    /// Findings counted but not listed, by rule (past `max_findings_per_rule`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unlisted: BTreeMap<&'static str, u64>,
 }
 
 /// One MVTP PDU as the rules see it.
@@ -304,6 +311,8 @@ struct Conn {
 pub struct Checker {
     pub(crate) cfg: CheckConfig,
     findings: Vec<Finding>,
+    /// Every finding counted (listed or not): severities, by rule, unlisted by rule.
+    tally: Summary,
     pub(crate) l2tp: super::l2tp_rules::L2tpState,
     pub(crate) rfc5265: super::mip_rules::MipState,
     pub(crate) procs: super::proc_rules::ProcState,
@@ -331,6 +340,7 @@ impl Checker {
         Self {
             cfg,
             findings: Vec::new(),
+            tally: Summary::default(),
             l2tp: Default::default(),
             rfc5265: Default::default(),
             procs: Default::default(),
@@ -369,6 +379,18 @@ impl Checker {
             return;
         }
         let severity = self.cfg.severity.get(rule_id).copied().unwrap_or(sev);
+        match severity {
+            Severity::Error => self.tally.errors += 1,
+            Severity::Warning => self.tally.warnings += 1,
+            Severity::Info => self.tally.infos += 1,
+        }
+        let n = self.tally.by_rule.entry(rule_id).or_default();
+        *n += 1;
+        let cap = self.cfg.max_findings_per_rule;
+        if cap != 0 && *n > cap as u64 {
+            *self.tally.unlisted.entry(rule_id).or_default() += 1;
+            return;
+        }
         self.findings.push(Finding { rule: rule_id, severity, frame, related_frames: related, offset, endpoints, message });
     }
 
@@ -925,15 +947,7 @@ impl Checker {
         let end = self.now;
         self.proc_due(end);
         self.l2tp_due(end);
-        let mut summary = Summary { packets: self.packets, ..Default::default() };
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-            *summary.by_rule.entry(f.rule).or_default() += 1;
-        }
+        let summary = Summary { packets: self.packets, ..std::mem::take(&mut self.tally) };
         let mut not_evaluated = Vec::new();
         for r in CATALOGUE {
             if self.cfg.skip.iter().any(|s| s == r.id) {
@@ -961,6 +975,30 @@ pub const IMPLEMENTED: &[&str] = &[
 mod tests {
     use super::*;
     use crate::model::{BufferId, Field, Layer};
+
+    /// Bounded memory on captures where a rule breaks on every packet: past
+    /// `max_findings_per_rule` a finding is counted (summary, exit status) but not listed.
+    #[test]
+    fn findings_past_the_per_rule_cap_are_counted_not_listed() {
+        let mut c = Checker::new(CheckConfig { max_findings_per_rule: 2, ..Default::default() });
+        for f in 1..=5 {
+            c.report_sev("PROC-11", Severity::Error, f, vec![], None, vec![], "m".into());
+        }
+        c.report_sev("FMT-3", Severity::Warning, 6, vec![], None, vec![], "w".into());
+        assert_eq!(c.findings().len(), 3);
+        let r = c.finish(false);
+        assert_eq!((r.summary.errors, r.summary.warnings), (5, 1));
+        assert_eq!(r.summary.by_rule.get("PROC-11"), Some(&5));
+        assert_eq!(r.summary.unlisted.get("PROC-11"), Some(&3));
+        assert_eq!(r.summary.unlisted.get("FMT-3"), None);
+        let t = crate::check::report::render(&r, crate::check::report::Format::Text, "x");
+        assert!(t.contains("PROC-11 (5 findings)") && t.contains("and 3 more"), "{t}");
+        let mut all = Checker::new(CheckConfig { max_findings_per_rule: 0, ..Default::default() });
+        for f in 1..=5 {
+            all.report_sev("PROC-11", Severity::Error, f, vec![], None, vec![], "m".into());
+        }
+        assert_eq!(all.findings().len(), 5);
+    }
 
     const FA_MAC: [u8; 6] = [0, 0x1e, 0x49, 0x7a, 0x10, 1];
     const CLIENT: [u8; 6] = [0, 0x21, 0x6a, 0x4b, 0x1c, 0x2d];

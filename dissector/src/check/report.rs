@@ -61,7 +61,8 @@ fn text(report: &Report) -> String {
     let mut out = String::new();
     for (id, fs) in by_rule(report) {
         let title = rule(id).map_or("", |r| r.text);
-        let _ = writeln!(out, "{id} ({} finding{}): {title}", fs.len(), if fs.len() == 1 { "" } else { "s" });
+        let n = report.summary.by_rule.get(id).copied().unwrap_or(fs.len() as u64);
+        let _ = writeln!(out, "{id} ({n} finding{}): {title}", if n == 1 { "" } else { "s" });
         for f in fs {
             let related = if f.related_frames.is_empty() {
                 String::new()
@@ -70,6 +71,9 @@ fn text(report: &Report) -> String {
             };
             let who = if f.endpoints.is_empty() { String::new() } else { format!(" [{}]", f.endpoints.join(" → ")) };
             let _ = writeln!(out, "  {:7} frame {}{related}{who}: {}", f.severity.as_str(), f.frame, f.message);
+        }
+        if let Some(more) = report.summary.unlisted.get(id) {
+            let _ = writeln!(out, "  … and {more} more, counted but not listed (--max-findings)");
         }
     }
     let s = &report.summary;
@@ -257,6 +261,11 @@ impl Expectations {
             }
         }
         let have = by_rule(report);
+        for (id, more) in &report.summary.unlisted {
+            if want_frames.contains_key(id) {
+                problems.push(format!("{id}: {more} finding(s) not listed (--max-findings): frames cannot be compared"));
+            }
+        }
         for (id, fs) in &have {
             if let Some(want) = want_frames.get(id) {
                 let mut got: Vec<u64> = fs.iter().map(|f| f.frame).collect();
@@ -274,8 +283,9 @@ impl Expectations {
                     }
                 }
             } else if let Some(&n) = want_counts.get(id) {
-                if fs.len() as u64 != n {
-                    problems.push(format!("{id}: expected {n} findings, got {}", fs.len()));
+                let got = report.summary.by_rule.get(id).copied().unwrap_or(fs.len() as u64);
+                if got != n {
+                    problems.push(format!("{id}: expected {n} findings, got {got}"));
                 }
             } else {
                 problems.push(format!("{id}: unexpected finding(s) in frames [{}]", join(&fs.iter().map(|f| f.frame).collect::<Vec<_>>())));
