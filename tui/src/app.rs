@@ -233,6 +233,8 @@ pub struct App {
     finding_sel: usize,
     frame_sev: HashMap<u64, u8>,
     stats: Option<Box<Stats>>,
+    /// RFC 5265 inside/outside state per mobile-node interface (from the checker).
+    nodes: Vec<dissector::check::MobileNode>,
     /// The opened packet.
     pub detail: Option<Detail>,
     /// Line being typed.
@@ -287,6 +289,7 @@ impl App {
             finding_sel: 0,
             frame_sev: HashMap::new(),
             stats: None,
+            nodes: Vec::new(),
             detail: None,
             input: Input::None,
             input_error: None,
@@ -408,6 +411,7 @@ impl App {
                 self.findings.push(f);
             }
             Msg::Stats(s) => self.stats = Some(s),
+            Msg::Nodes(n) => self.nodes = n,
             Msg::Done(e) => {
                 if let Some(e) = &e {
                     self.status = format!("input error: {e}");
@@ -1159,7 +1163,23 @@ impl App {
                 m.home,
                 m.home_agent,
                 m.care_of,
-                if m.tnc { " (reverse tunnel)" } else { "" }
+                if m.tnc { " TNC" } else { "" }
+            ));
+        }
+        out.push(format!("RFC 5265 mobile nodes ({})", self.nodes.len()));
+        for n in &self.nodes {
+            let state = match (n.inside, &n.care_of, n.since_frame) {
+                (true, Some(c), Some(f)) => format!("inside (care-of {c}, TNC in frame {f})"),
+                (true, _, Some(f)) => format!("inside (TNC in frame {f})"),
+                (true, _, None) => "inside".to_string(),
+                (false, _, _) => "outside".to_string(),
+            };
+            let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+            out.push(format!(
+                "  {} {state}  i-HA {}  x-HA {}",
+                n.interface,
+                list(&n.internal_home_agents),
+                list(&n.external_home_agents)
             ));
         }
         out

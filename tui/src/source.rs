@@ -4,7 +4,7 @@
 use codec::numbers::LinkType;
 use codec::Severity;
 use dissector::capture::{CaptureReader, Timestamp};
-use dissector::check::{CheckConfig, Checker, Finding};
+use dissector::check::{CheckConfig, Checker, Finding, MobileNode};
 use dissector::filter::Filter;
 use dissector::model::Dissection;
 use dissector::output::{self, Colors, PacketView};
@@ -292,6 +292,8 @@ pub enum Msg {
     Finding(Finding),
     /// Statistics and bindings so far.
     Stats(Box<Stats>),
+    /// RFC 5265 inside/outside state per mobile-node interface so far.
+    Nodes(Vec<MobileNode>),
     /// The input ended (or failed, with the reason).
     Done(Option<String>),
 }
@@ -388,6 +390,7 @@ pub fn reader_loop<R: Read>(
             let mut s = stats.clone();
             s.finish();
             let _ = tx.send(Msg::Stats(Box::new(s)));
+            let _ = tx.send(Msg::Nodes(checker.mobile_nodes()));
         }
     };
     if let Some(f) = spill.as_mut() {
@@ -396,6 +399,7 @@ pub fn reader_loop<R: Read>(
     let mut s = stats;
     s.finish();
     let _ = tx.send(Msg::Stats(Box::new(s)));
+    let _ = tx.send(Msg::Nodes(checker.mobile_nodes()));
     let _ = tx.send(Msg::Done(result));
 }
 

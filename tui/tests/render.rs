@@ -212,6 +212,29 @@ fn bindings_pane_lists_mvtp_l2tp_mip() {
     );
 }
 
+/// Spec §8 / RFC 5265: the bindings pane shows each mobile node's inside/outside state as
+/// the conformance engine infers it — inside after the i-HA's TNC reply, outside after
+/// the move to the visited network, inside again on return (corpus `mip5265-move`).
+#[test]
+fn bindings_pane_shows_rfc_5265_inside_outside_per_mobile_node() {
+    let path = corpus("mip5265-move.pcapng");
+    let keys_text = std::fs::read_to_string(corpus("mip5265-move.keys.json")).expect("keys file");
+    let f = std::fs::File::open(&path).expect("capture");
+    let reader = CaptureReader::new(f).expect("capture header");
+    let opts = tui::Options { name: path.display().to_string(), path: Some(path.clone()), ring: 1000, filter: None, follow: false };
+    let dissector = Dissector::new(Config::default(), Keys::from_json(&keys_text).expect("keys"));
+    let mut app = tui::load_sync(reader, dissector, &opts).expect("load");
+    let lines = app.binding_lines();
+    let nodes = lines.iter().position(|l| l.starts_with("RFC 5265 mobile nodes")).expect("RFC 5265 section");
+    assert!(lines[nodes].starts_with("RFC 5265 mobile nodes (") && !lines[nodes].ends_with("(0)"), "{lines:#?}");
+    assert!(lines[nodes + 1..].iter().any(|l| l.contains(" inside (") && l.contains("TNC in frame")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("  home ") && l.ends_with(" TNC")), "{lines:#?}");
+    app.focus = Pane::Findings;
+    key(&mut app, KeyCode::Tab);
+    let (screen_lines, _) = screen(&mut app);
+    assert!(has(&screen_lines, "RFC 5265 mobile nodes"), "{screen_lines:#?}");
+}
+
 #[test]
 fn display_filter_syntax_error_inline_then_applied() {
     let mut app = load(&corpus("spec-vectors.pcapng"), 1000, None);

@@ -53,6 +53,24 @@ struct Request {
     ts: f64,
 }
 
+/// One mobile-node interface as the RFC 5265 rules see it (see `Checker::mobile_nodes`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MobileNode {
+    /// The interface's 802 address.
+    pub interface: String,
+    /// Inside the trusted network on this interface (an accepted direct registration
+    /// whose reply carried TNC, and no link change or failed registration since).
+    pub inside: bool,
+    /// The care-of address of the registration that made it inside.
+    pub care_of: Option<String>,
+    /// The frame of the TNC reply that made it inside.
+    pub since_frame: Option<u64>,
+    /// Internal home agents (they answered with TNC).
+    pub internal_home_agents: Vec<String>,
+    /// External home agents.
+    pub external_home_agents: Vec<String>,
+}
+
 /// Home agents seen for one mobile node [MIP-4].
 #[derive(Debug, Clone, Default)]
 struct HomeAgents {
@@ -148,6 +166,31 @@ impl Checker {
             vec![ha_s.clone()],
             format!("home agent {ha_s} sent TNC for {home_s}, the outer address of the mobile node's VPN tunnel (its external home address): only an internal home agent may"),
         );
+    }
+
+    /// RFC 5265 state of every mobile-node interface seen registering (spec §8): inside
+    /// (with the care-of address and the frame of the TNC reply that made it so) or
+    /// outside, and the home agents seen for it — for live views (the TUI's bindings).
+    pub fn mobile_nodes(&self) -> Vec<MobileNode> {
+        let ip = |a: [u8; 4]| std::net::Ipv4Addr::from(a).to_string();
+        let mut out: Vec<MobileNode> = self
+            .rfc5265
+            .nodes
+            .iter()
+            .map(|(mac, state)| {
+                let agents = self.rfc5265.agents.get(mac);
+                MobileNode {
+                    interface: mac_str(*mac),
+                    inside: state.is_some(),
+                    care_of: state.and_then(|i| i.coa).map(ip),
+                    since_frame: state.map(|i| i.reply_frame),
+                    internal_home_agents: agents.map(|a| a.internal.iter().map(|x| ip(x.0)).collect()).unwrap_or_default(),
+                    external_home_agents: agents.map(|a| a.external.iter().map(|x| ip(x.0)).collect()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.interface.cmp(&b.interface));
+        out
     }
 
     fn mip_registration(&mut self, number: u64, ts: f64, l: LayerRef<'_>) {

@@ -12,3 +12,4 @@ pub mod report;
 
 pub use catalogue::{Rule, Scope, CATALOGUE};
 pub use engine::{CheckConfig, Checker, Finding, Report};
+pub use mip_rules::MobileNode;
