@@ -90,8 +90,8 @@ impl InputArgs {
         self.read.as_deref().or(self.file.as_deref())
     }
 
-    /// Loads the keys and decode-as rules and opens the capture.
-    pub fn open(&self) -> Result<Opened, String> {
+    /// The dissector with the keys and decode-as rules given, and whether any key was.
+    pub fn dissector(&self) -> Result<(Dissector, bool), String> {
         let mut keys = Keys::default();
         let mut keys_given = false;
         if let Some(path) = &self.keys {
@@ -107,6 +107,12 @@ impl InputArgs {
         for rule in &self.decode_as {
             decode_as(rule, &mut config).map_err(|e| format!("-d {rule:?}: {e}"))?;
         }
+        Ok((Dissector::new(config, keys), keys_given))
+    }
+
+    /// Loads the keys and decode-as rules and opens the capture.
+    pub fn open(&self) -> Result<Opened, String> {
+        let (dissector, keys_given) = self.dissector()?;
         let Some(path) = self.path() else {
             return Err("no input: give a capture file (-r FILE, or - for stdin)".into());
         };
@@ -119,7 +125,7 @@ impl InputArgs {
         let reader = CaptureReader::with_follow(src, follow).map_err(|e| format!("{path}: {e}"))?;
         Ok(Opened {
             reader,
-            dissector: Dissector::new(config, keys),
+            dissector,
             pipelinable: path != "-" && !self.follow,
             keys_given,
             name: path.to_string(),

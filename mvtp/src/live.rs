@@ -40,6 +40,11 @@ mod imp {
     }
 
     impl Live {
+        /// The interface's link type.
+        pub fn linktype(&self) -> LinkType {
+            self.linktype
+        }
+
         /// The next packet; `None` when the capture ends.
         // `time_t` is i64 here but i32 on some targets: the conversion is not useless everywhere.
         #[allow(clippy::useless_conversion)]
@@ -96,6 +101,10 @@ mod imp {
     }
 
     impl Live {
+        pub fn linktype(&self) -> codec::numbers::LinkType {
+            match *self {}
+        }
+
         pub fn next(&mut self) -> Result<Option<Packet<'_>>, String> {
             match *self {}
         }
