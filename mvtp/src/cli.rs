@@ -52,6 +52,8 @@ pub enum Command {
     Tui(Box<crate::tui_cmd::TuiArgs>),
     /// Replay a capture: rewrite it (-w), send it on an interface with pacing (-i), or --dry-run (docs/replay.md).
     Replay(Box<crate::replay_cmd::ReplayArgs>),
+    /// Run a reference agent on a network: `mvtp agent server` (docs/agent.md; needs root).
+    Agent(Box<crate::agent_cmd::AgentArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

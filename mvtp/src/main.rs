@@ -4,6 +4,7 @@
 //! unreadable input, 3 a requested action could not be applied (a key that decrypts
 //! nothing, a failed write).
 
+mod agent_cmd;
 mod check_cmd;
 mod cli;
 mod common;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         cli::Command::Stats(args) => stats_cmd::run(&args),
         cli::Command::Tui(args) => tui_cmd::run(&args),
         cli::Command::Replay(args) => replay_cmd::run(&args),
+        cli::Command::Agent(args) => agent_cmd::run(&args),
         cli::Command::Completions { shell } => {
             let mut cmd = cli::Cli::command();
             clap_complete::generate(shell, &mut cmd, "mvtp", &mut std::io::stdout());
